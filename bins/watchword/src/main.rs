@@ -1,0 +1,31 @@
+//! The `watchword` command line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod dev;
+mod keys;
+mod verify;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    watchword_http::init_logging(cli.log_format);
+    match cli.command {
+        cli::Command::Dev(args) => report(dev::run(&args)),
+        cli::Command::Keys(cli::KeysCommand::Generate) => report(keys::generate()),
+        cli::Command::Verify(verify) => verify::run(verify),
+    }
+}
+
+/// Exit 0 on success, 1 with the error on stderr otherwise.
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("watchword: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The small hyper server kit every Watchword surface stands on.
+//!
+//! A surface writes handlers `async fn(Arc<State>, Request) -> Result<Response, ApiError>`,
+//! puts them in a [`Router`], and serves an [`App`]. The kit brings the rest: the serve loop
+//! with graceful shutdown on SIGTERM, a header-read deadline answered with `408`, a body limit
+//! (`413`), a per-request deadline (`503`), one JSON error shape, CORS for registered origins,
+//! store-backed [`RateLimit`]s (`429` with `Retry-After`), `/healthz`, `/readyz` (the store
+//! answers), `/metrics` (Prometheus text) and static [`Assets`] with `ETag`s and immutable
+//! versioned URLs.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use watchword_http::{ok, ApiError, App, Request, Response, Router};
+//!
+//! struct State;
+//!
+//! async fn hello(_: Arc<State>, request: Request) -> Result<Response, ApiError> {
+//!     let name = request.param("name")?;
+//!     Ok(ok(&serde_json::json!({ "hello": name })))
+//! }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let store = watchword_store::open("memory://").expect("memory store");
+//! let router = Router::new().get("/hello/{name}", hello);
+//! let app = App::new("example", Arc::new(State), store, router);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! app.serve(listener, watchword_http::shutdown_signal()).await
+//! # }
+//! ```
+//!
+//! # Errors answered by the kit
+//!
+//! | status | code | when |
+//! |---|---|---|
+//! | 400 | `invalid_json` | the body is not JSON |
+//! | 400 | `invalid_request` | JSON of the wrong shape or types (the message names the field) |
+//! | 400 | `invalid_body` | the body could not be read |
+//! | 403 | `origin_not_allowed` | a browser `Origin` not registered for a CORS route |
+//! | 404 | `not_found` | no such route or asset |
+//! | 405 | `method_not_allowed` | the route exists for other methods (`Allow` lists them) |
+//! | 408 | `header_timeout` | the request head did not arrive in time; the connection closes |
+//! | 413 | `body_too_large` | the body is over the limit |
+//! | 415 | `unsupported_media_type` | the handler expects JSON or a form and got something else |
+//! | 429 | `rate_limited` | over a rate limit; `Retry-After` says when to come back |
+//! | 500 | `internal` | a fault of the server (logged; the caller gets no detail) |
+//! | 503 | `store_unavailable` | the state store did not answer; nothing was accepted |
+//! | 503 | `timeout` | the request took longer than the per-request limit |
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod assets;
+mod deadline;
+mod error;
+mod logging;
+mod metrics;
+mod ratelimit;
+mod request;
+mod response;
+mod router;
+mod server;
+
+pub use assets::{Asset, Assets};
+pub use error::ApiError;
+pub use logging::{init_logging, LogFormat};
+pub use metrics::Metrics;
+pub use ratelimit::RateLimit;
+pub use request::{form_pairs, parse_json, Params, Request};
+pub use response::{full, html, json, ok, with_type, Response};
+pub use router::{BoxFuture, Cors, Router};
+pub use server::{shutdown_signal, App, Limits};
+
+pub use http::{Method, StatusCode};
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}

@@ -1,0 +1,215 @@
+//! Routing by method and path pattern, with per-pattern CORS.
+//!
+//! Patterns are literal segments and `{name}` captures of one whole segment:
+//! `/api/v1/challenges/{id}`. The first matching pattern wins; a path that matches a pattern
+//! but not the method is a `405` with an `Allow` header.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use http::Method;
+
+use crate::error::ApiError;
+use crate::request::{Params, Request};
+use crate::response::Response;
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+type Handler<S> = Arc<dyn Fn(Arc<S>, Request) -> BoxFuture<Result<Response, ApiError>> + Send + Sync>;
+type OriginCheck<S> = Arc<dyn Fn(Arc<S>, Params, String) -> BoxFuture<bool> + Send + Sync>;
+
+/// Which browser origins may call the routes of one pattern.
+pub enum Cors<S> {
+    /// A fixed list of origins (`https://shop.example`), compared exactly.
+    Origins(Vec<String>),
+    /// A check that may look the origin up, for example in the site registered under a path
+    /// parameter. It receives the state, the route's parameters and the `Origin` header.
+    Check(OriginCheck<S>),
+}
+
+impl<S> Cors<S> {
+    /// A check computed by `f` from the state, the path parameters and the origin.
+    pub fn check<F, Fut>(f: F) -> Self
+    where
+        F: Fn(Arc<S>, Params, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        Self::Check(Arc::new(move |state, params, origin| Box::pin(f(state, params, origin))))
+    }
+
+    pub(crate) async fn allows(&self, state: Arc<S>, params: Params, origin: &str) -> bool {
+        match self {
+            Self::Origins(list) => list.iter().any(|o| o == origin),
+            Self::Check(check) => check(state, params, origin.to_owned()).await,
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Cors<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Origins(list) => f.debug_tuple("Origins").field(list).finish(),
+            Self::Check(_) => f.write_str("Check(..)"),
+        }
+    }
+}
+
+struct Route<S> {
+    method: Method,
+    pattern: &'static str,
+    segments: Vec<Segment>,
+    handler: Handler<S>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(&'static str),
+    Capture(&'static str),
+}
+
+/// The routes of one surface.
+pub struct Router<S> {
+    routes: Vec<Route<S>>,
+    cors: Vec<(Vec<Segment>, Arc<Cors<S>>)>,
+}
+
+impl<S> std::fmt::Debug for Router<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.routes.iter().map(|r| format!("{} {}", r.method, r.pattern))).finish()
+    }
+}
+
+impl<S> Default for Router<S> {
+    fn default() -> Self {
+        Self { routes: Vec::new(), cors: Vec::new() }
+    }
+}
+
+/// What routing a request found.
+pub(crate) enum Found<'a, S> {
+    Route { pattern: &'static str, handler: Handler<S>, params: Params, cors: Option<Arc<Cors<S>>> },
+    Preflight { pattern: &'static str, allow: Vec<Method>, params: Params, cors: Arc<Cors<S>> },
+    WrongMethod { allow: Vec<&'a Method> },
+    Nothing,
+}
+
+impl<S: Send + Sync + 'static> Router<S> {
+    /// An empty router.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route.
+    ///
+    /// # Panics
+    /// When `pattern` does not start with `/` or has an empty capture name: a programming
+    /// error caught by the surface's first test.
+    #[must_use]
+    pub fn route<F, Fut>(mut self, method: Method, pattern: &'static str, handler: F) -> Self
+    where
+        F: Fn(Arc<S>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        let segments = parse_pattern(pattern);
+        self.routes.push(Route {
+            method,
+            pattern,
+            segments,
+            handler: Arc::new(move |state, request| Box::pin(handler(state, request))),
+        });
+        self
+    }
+
+    /// Adds a `GET` route (which also answers `HEAD`).
+    #[must_use]
+    pub fn get<F, Fut>(self, pattern: &'static str, handler: F) -> Self
+    where
+        F: Fn(Arc<S>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        self.route(Method::GET, pattern, handler)
+    }
+
+    /// Adds a `POST` route.
+    #[must_use]
+    pub fn post<F, Fut>(self, pattern: &'static str, handler: F) -> Self
+    where
+        F: Fn(Arc<S>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        self.route(Method::POST, pattern, handler)
+    }
+
+    /// Lets browsers on the origins `cors` allows call the routes of `pattern`; the server
+    /// answers their preflight `OPTIONS` itself.
+    #[must_use]
+    pub fn cors(mut self, pattern: &'static str, cors: Cors<S>) -> Self {
+        self.cors.push((parse_pattern(pattern), Arc::new(cors)));
+        self
+    }
+
+    pub(crate) fn find(&self, method: &Method, path: &str) -> Found<'_, S> {
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        let mut allow = Vec::new();
+        for route in &self.routes {
+            let Some(params) = matches(&route.segments, &parts) else { continue };
+            let same = route.method == *method || (*method == Method::HEAD && route.method == Method::GET);
+            if same {
+                let cors = self.cors_for(&route.segments);
+                return Found::Route { pattern: route.pattern, handler: route.handler.clone(), params, cors };
+            }
+            allow.push(&route.method);
+        }
+        if allow.is_empty() {
+            return Found::Nothing;
+        }
+        if *method == Method::OPTIONS {
+            if let Some(route) = self.routes.iter().find(|r| matches(&r.segments, &parts).is_some()) {
+                if let Some(cors) = self.cors_for(&route.segments) {
+                    let params = matches(&route.segments, &parts).unwrap_or_default();
+                    let allow = allow.into_iter().cloned().collect();
+                    return Found::Preflight { pattern: route.pattern, allow, params, cors };
+                }
+            }
+        }
+        Found::WrongMethod { allow }
+    }
+
+    fn cors_for(&self, segments: &[Segment]) -> Option<Arc<Cors<S>>> {
+        self.cors.iter().find(|(s, _)| s == segments).map(|(_, c)| c.clone())
+    }
+}
+
+fn parse_pattern(pattern: &'static str) -> Vec<Segment> {
+    assert!(pattern.starts_with('/'), "route pattern {pattern:?} must start with /");
+    pattern
+        .split('/')
+        .skip(1)
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                assert!(!name.is_empty(), "empty capture in route pattern {pattern:?}");
+                Segment::Capture(name)
+            }
+            None => Segment::Literal(s),
+        })
+        .collect()
+}
+
+fn matches(segments: &[Segment], parts: &[&str]) -> Option<Params> {
+    if segments.len() != parts.len() {
+        return None;
+    }
+    let mut params = Params::default();
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(lit) if lit == part => {}
+            Segment::Capture(name) if !part.is_empty() => {
+                params.push(name, crate::request::percent_decode(part.as_bytes(), false));
+            }
+            _ => return None,
+        }
+    }
+    Some(params)
+}

@@ -1,0 +1,408 @@
+//! The application (router, state, store, assets, metrics) and the serve loop.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW, CONTENT_LENGTH, ORIGIN, VARY,
+    X_CONTENT_TYPE_OPTIONS,
+};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Body;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use watchword_store::Store;
+
+use crate::assets::Assets;
+use crate::deadline::{HeaderDeadline, InRequest};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::request::Request;
+use crate::response::{full, json, with_type, Response};
+use crate::router::{Found, Router};
+
+/// Limits applied to every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body accepted; larger ones get `413 body_too_large`.
+    pub body_bytes: usize,
+    /// Time allowed to receive a request head; a slow one gets `408 header_timeout`.
+    pub header_read_timeout: Duration,
+    /// Time allowed to read the body and run the handler; past it, `503 timeout`.
+    pub request_timeout: Duration,
+    /// Time open requests get to finish after shutdown begins.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: 64 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Request headers a browser may send cross-origin to a CORS route.
+const CORS_REQUEST_HEADERS: &str = "content-type, authorization";
+
+/// One surface ready to serve: routes, state, the store, assets and metrics.
+pub struct App<S> {
+    surface: &'static str,
+    state: Arc<S>,
+    router: Router<S>,
+    store: Arc<dyn Store>,
+    assets: Assets,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+    trust_forwarded: bool,
+}
+
+impl<S> std::fmt::Debug for App<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("surface", &self.surface).field("router", &self.router).finish_non_exhaustive()
+    }
+}
+
+impl<S: Send + Sync + 'static> App<S> {
+    /// An app for `surface` (used in metrics and logs) with default [`Limits`].
+    pub fn new(surface: &'static str, state: Arc<S>, store: Arc<dyn Store>, router: Router<S>) -> Self {
+        Self {
+            surface,
+            state,
+            router,
+            store,
+            assets: Assets::new(),
+            metrics: Arc::new(Metrics::new()),
+            limits: Limits::default(),
+            trust_forwarded: false,
+        }
+    }
+
+    /// Serves `assets` under `/assets/`.
+    #[must_use]
+    pub fn with_assets(mut self, assets: Assets) -> Self {
+        self.assets = assets;
+        self
+    }
+
+    /// Replaces the limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Shares a metrics registry (so handlers can count their own events).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Takes the client address from the last `X-Forwarded-For` entry, for servers behind a
+    /// reverse proxy that sets it. Off by default: without a proxy the header is the caller's
+    /// word and would let anyone pick their own rate-limit bucket.
+    #[must_use]
+    pub fn trust_forwarded(mut self, trust: bool) -> Self {
+        self.trust_forwarded = trust;
+        self
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Answers one request. The serve loop calls this; tests may call it directly.
+    pub async fn handle<B>(&self, request: http::Request<B>, peer: IpAddr) -> Response
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let (route, mut response) = self.dispatch(request, peer).await;
+        let status = response.status();
+        let headers = response.headers_mut();
+        headers.entry(X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+        if method == Method::HEAD {
+            *response.body_mut() = http_body_util::Full::new(Bytes::new());
+        }
+        let labels = [("surface", self.surface), ("route", route), ("method", method.as_str()), ("status", status.as_str())];
+        self.metrics.inc("watchword_http_requests_total", "HTTP requests answered.", &labels);
+        self.metrics.observe(
+            "watchword_http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            &[("surface", self.surface), ("route", route)],
+            started.elapsed().as_secs_f64(),
+        );
+        tracing::info!(surface = self.surface, %method, route, status = status.as_u16(), micros = started.elapsed().as_micros(), "request");
+        response
+    }
+
+    async fn dispatch<B>(&self, request: http::Request<B>, peer: IpAddr) -> (&'static str, Response)
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = request.uri().path().to_owned();
+        match path.as_str() {
+            "/healthz" => return ("/healthz", json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
+            "/readyz" => return ("/readyz", self.readiness().await),
+            "/metrics" => {
+                return ("/metrics", with_type(StatusCode::OK, "text/plain; version=0.0.4", self.metrics.render()));
+            }
+            _ => {}
+        }
+        let origin = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        match self.router.find(request.method(), &path) {
+            Found::Nothing => {
+                if path.starts_with("/assets/") {
+                    let (parts, _) = request.into_parts();
+                    let head = Request::new(parts.method, parts.uri, parts.headers, Bytes::new(), peer);
+                    if let Some(response) = self.assets.serve(&head) {
+                        return ("/assets", response);
+                    }
+                }
+                ("unmatched", ApiError::not_found(format!("no route for {path}")).into_response())
+            }
+            Found::WrongMethod { allow } => {
+                let list = allow.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+                let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {list}"));
+                let error = error.with_header(ALLOW, HeaderValue::from_str(&list).unwrap_or(HeaderValue::from_static("")));
+                ("unmatched", error.into_response())
+            }
+            Found::Preflight { pattern, allow, params, cors } => {
+                let Some(origin) = origin else {
+                    return (pattern, ApiError::bad_request("invalid_request", "preflight without Origin").into_response());
+                };
+                if !cors.allows(self.state.clone(), params, &origin).await {
+                    return (pattern, origin_refused(&origin));
+                }
+                let mut response = full(StatusCode::NO_CONTENT, Bytes::new());
+                let methods = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                let headers = response.headers_mut();
+                set_allow_origin(headers, &origin);
+                headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_str(&methods).unwrap_or(HeaderValue::from_static("GET")));
+                let wanted = request.headers().get(ACCESS_CONTROL_REQUEST_HEADERS).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if !wanted.is_empty() {
+                    headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_REQUEST_HEADERS));
+                }
+                headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+                (pattern, response)
+            }
+            Found::Route { pattern, handler, params, cors } => {
+                let cors_origin = match (&cors, origin) {
+                    (Some(cors), Some(origin)) => {
+                        if !cors.allows(self.state.clone(), params.clone(), &origin).await {
+                            return (pattern, origin_refused(&origin));
+                        }
+                        Some(origin)
+                    }
+                    _ => None,
+                };
+                let mut response = match self.read(request, peer).await {
+                    Ok(mut request) => {
+                        request.set_params(params);
+                        self.run(handler(self.state.clone(), request)).await
+                    }
+                    Err(error) => error.into_response(),
+                };
+                if let Some(origin) = cors_origin {
+                    set_allow_origin(response.headers_mut(), &origin);
+                }
+                (pattern, response)
+            }
+        }
+    }
+
+    /// Reads the body within the size limit and the request deadline.
+    async fn read<B>(&self, request: http::Request<B>, peer: IpAddr) -> Result<Request, ApiError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("request body is larger than {} bytes", self.limits.body_bytes),
+            )
+        };
+        let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.limits.body_bytes as u64) {
+            return Err(too_large());
+        }
+        let (parts, body) = request.into_parts();
+        let collected = tokio::time::timeout(self.limits.request_timeout, Limited::new(body, self.limits.body_bytes).collect()).await;
+        let bytes = match collected {
+            Err(_) => return Err(timeout_error()),
+            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+            Ok(Err(error)) => return Err(ApiError::bad_request("invalid_body", format!("could not read the body: {error}"))),
+            Ok(Ok(collected)) => collected.to_bytes(),
+        };
+        let client_ip = if self.trust_forwarded { forwarded_for(&parts.headers).unwrap_or(peer) } else { peer };
+        Ok(Request::new(parts.method, parts.uri, parts.headers, bytes, client_ip))
+    }
+
+    /// Runs a handler on its own task, so a panic becomes a `500` and the deadline a `503`.
+    async fn run(&self, future: crate::router::BoxFuture<Result<Response, ApiError>>) -> Response {
+        let task = tokio::spawn(future);
+        let abort = task.abort_handle();
+        match tokio::time::timeout(self.limits.request_timeout, task).await {
+            Ok(Ok(Ok(response))) => response,
+            Ok(Ok(Err(error))) => {
+                if error.status().is_server_error() {
+                    tracing::warn!(surface = self.surface, code = error.code(), "{}", error.message());
+                }
+                error.into_response()
+            }
+            Ok(Err(join)) => {
+                tracing::error!(surface = self.surface, error = %join, "handler panicked");
+                self.metrics.inc("watchword_http_panics_total", "Handlers that panicked.", &[("surface", self.surface)]);
+                ApiError::internal().into_response()
+            }
+            Err(_) => {
+                abort.abort();
+                timeout_error().into_response()
+            }
+        }
+    }
+
+    async fn readiness(&self) -> Response {
+        match tokio::time::timeout(Duration::from_secs(2), self.store.ping()).await {
+            Ok(Ok(())) => json(StatusCode::OK, &serde_json::json!({"status": "ready"})),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "not ready");
+                json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable", "store": error.to_string()}))
+            }
+            Err(_) => json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable", "store": "timed out"})),
+        }
+    }
+
+    /// Serves connections from `listener` until `shutdown` resolves, then lets open requests
+    /// finish within [`Limits::shutdown_grace`].
+    ///
+    /// # Errors
+    /// Only if the listener's address cannot be read; accept errors (such as running out of
+    /// file descriptors) are logged and retried.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let app = Arc::new(self);
+        let local = listener.local_addr()?;
+        tracing::info!(surface = app.surface, %local, "listening");
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => app.clone().connection(stream, peer, &graceful),
+                    Err(error) => {
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        tracing::info!(surface = app.surface, "shutting down");
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(app.limits.shutdown_grace) => {
+                tracing::warn!(surface = app.surface, "shutdown grace elapsed with requests still open");
+            }
+        }
+        Ok(())
+    }
+
+    fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, graceful: &GracefulShutdown) {
+        let _ = stream.set_nodelay(true);
+        let in_request = InRequest::default();
+        let io = HeaderDeadline::new(stream, self.limits.header_read_timeout, in_request.clone());
+        let app = self.clone();
+        let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            let in_request = in_request.clone();
+            in_request.set(true);
+            async move {
+                let response = app.handle(request, peer.ip()).await;
+                in_request.set(false);
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            // Backstop only: HeaderDeadline answers 408 first.
+            .header_read_timeout(self.limits.header_read_timeout + Duration::from_secs(1))
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(io), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+}
+
+fn timeout_error() -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again")
+}
+
+fn origin_refused(origin: &str) -> Response {
+    let message = format!("origin {origin} is not registered for this resource");
+    ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response()
+}
+
+fn set_allow_origin(headers: &mut http::HeaderMap, origin: &str) {
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    headers.append(VARY, HeaderValue::from_static("Origin"));
+}
+
+fn forwarded_for(headers: &http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+    last.rsplit(',').next()?.trim().parse().ok()
+}
+
+/// Resolves on SIGTERM or Ctrl-C, for [`App::serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,428 @@
+//! JWT claims ([RFC 7519 §4.1]) and their validation against a caller-supplied `now`.
+//!
+//! [RFC 7519 §4.1]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::encoding::parse_object;
+use crate::error::{Error, Part};
+
+/// A point in time as whole seconds since the Unix epoch (a JWT `NumericDate` without
+/// fractions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct UnixTime(pub u64);
+
+impl UnixTime {
+    /// Returns the time `seconds` later, saturating at `u64::MAX`.
+    #[must_use]
+    pub fn plus(self, seconds: u64) -> UnixTime {
+        UnixTime(self.0.saturating_add(seconds))
+    }
+}
+
+/// The claims [`Claims`] has fields for.
+const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "aud", "jti"];
+
+/// The registered claims this crate reads and writes, plus every other claim in `extra`.
+///
+/// `exp` is required. `extra` receives every claim except `exp`, `nbf`, `iat`, `iss`, `sub`,
+/// `aud` and `jti`; by default it is a JSON object, or any type that deserializes from one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims<T = Map<String, Value>> {
+    /// Expiration time: the token is refused at and after this second (plus leeway).
+    pub exp: UnixTime,
+    /// Not-before time.
+    pub nbf: Option<UnixTime>,
+    /// Issued-at time.
+    pub iat: Option<UnixTime>,
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Subject.
+    pub sub: Option<String>,
+    /// Audiences: written as a string when there is one, an array when there are several,
+    /// omitted when empty.
+    pub aud: Vec<String>,
+    /// Token identifier.
+    pub jti: Option<String>,
+    /// Every other claim.
+    pub extra: T,
+}
+
+impl Claims {
+    /// Returns claims with only `exp` set and no extra claims.
+    pub fn new(exp: UnixTime) -> Self {
+        Claims::with_extra(exp, Map::new())
+    }
+}
+
+impl<T> Claims<T> {
+    /// Returns claims with `exp` and the given extra claims.
+    pub fn with_extra(exp: UnixTime, extra: T) -> Self {
+        Claims {
+            exp,
+            nbf: None,
+            iat: None,
+            iss: None,
+            sub: None,
+            aud: Vec::new(),
+            jti: None,
+            extra,
+        }
+    }
+}
+
+impl<T: Serialize> Claims<T> {
+    /// Serializes the claims set as a JSON object.
+    pub(crate) fn to_json(&self) -> Result<Vec<u8>, Error> {
+        let mut map = match serde_json::to_value(&self.extra) {
+            Ok(Value::Object(map)) => map,
+            Ok(Value::Null) => Map::new(),
+            Ok(_) => {
+                return Err(Error::BadExtraClaims {
+                    reason: "not a json object".into(),
+                })
+            }
+            Err(err) => {
+                return Err(Error::BadExtraClaims {
+                    reason: err.to_string(),
+                })
+            }
+        };
+        if let Some(name) = REGISTERED.into_iter().find(|name| map.contains_key(*name)) {
+            // Read back, it would land in the registered field, not in `extra`.
+            return Err(Error::BadExtraClaims {
+                reason: format!("extra claims repeat {name:?}"),
+            });
+        }
+        let mut registered = vec![("exp", Value::from(self.exp.0))];
+        let times = [("nbf", self.nbf), ("iat", self.iat)];
+        registered.extend(
+            times
+                .into_iter()
+                .filter_map(|(name, time)| Some((name, Value::from(time?.0)))),
+        );
+        let strings = [("iss", &self.iss), ("sub", &self.sub), ("jti", &self.jti)];
+        registered.extend(
+            strings
+                .into_iter()
+                .filter_map(|(name, text)| Some((name, Value::from(text.clone()?)))),
+        );
+        match self.aud.as_slice() {
+            [] => {}
+            [one] => registered.push(("aud", Value::from(one.clone()))),
+            many => registered.push(("aud", Value::from(many.to_vec()))),
+        }
+        map.extend(
+            registered
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
+        serde_json::to_vec(&map).map_err(|err| Error::BadExtraClaims {
+            reason: err.to_string(),
+        })
+    }
+}
+
+impl<T: DeserializeOwned> Claims<T> {
+    /// Reads a claims set: a JSON object without repeated names, integer times, string
+    /// `iss`/`sub`/`jti`, string-or-array `aud`.
+    pub(crate) fn from_json(payload: &[u8]) -> Result<Self, Error> {
+        let mut map = parse_object(payload, Part::Payload)?;
+        let exp = time_claim(&mut map, "exp")?.ok_or(Error::MissingExp)?;
+        let nbf = time_claim(&mut map, "nbf")?;
+        let iat = time_claim(&mut map, "iat")?;
+        let iss = string_claim(&mut map, "iss")?;
+        let sub = string_claim(&mut map, "sub")?;
+        let jti = string_claim(&mut map, "jti")?;
+        let aud = audience_claim(&mut map)?;
+        let extra = T::deserialize(Value::Object(map)).map_err(|err| Error::ExtraClaims {
+            reason: err.to_string(),
+        })?;
+        Ok(Claims {
+            exp,
+            nbf,
+            iat,
+            iss,
+            sub,
+            aud,
+            jti,
+            extra,
+        })
+    }
+}
+
+fn time_claim(
+    map: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<UnixTime>, Error> {
+    // `as_u64` is `None` for negative numbers and for anything written with a fraction or an
+    // exponent, which serde_json parses as a float: those are refused rather than rounded.
+    match map.remove(claim) {
+        None => Ok(None),
+        Some(value) => {
+            value
+                .as_u64()
+                .map(|seconds| Some(UnixTime(seconds)))
+                .ok_or(Error::ClaimType {
+                    claim,
+                    expected: "a non-negative integer",
+                })
+        }
+    }
+}
+
+fn string_claim(
+    map: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<String>, Error> {
+    match map.remove(claim) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(Error::ClaimType {
+            claim,
+            expected: "a string",
+        }),
+    }
+}
+
+fn audience_claim(map: &mut Map<String, Value>) -> Result<Vec<String>, Error> {
+    let wrong = Error::ClaimType {
+        claim: "aud",
+        expected: "a string or an array of strings",
+    };
+    match map.remove("aud") {
+        None => Ok(Vec::new()),
+        Some(Value::String(one)) => Ok(vec![one]),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(text) => Ok(text),
+                _ => Err(wrong.clone()),
+            })
+            .collect(),
+        Some(_) => Err(wrong),
+    }
+}
+
+/// What a verifier checks in the claims besides the signature.
+///
+/// Built with [`Validation::new`] and the builder methods. The default leeway is **0 seconds**:
+/// a service that wants to absorb clock skew between issuer and verifier says how much with
+/// [`leeway`](Validation::leeway) (tens of seconds, not minutes).
+///
+/// Rules, with `now` the verification time and `l` the leeway:
+/// - `exp` is required and the token is refused when `now >= exp + l`;
+/// - a token with `nbf` is refused when `now + l < nbf`;
+/// - a token with `iat` is refused when `iat > now + l` (issued in the future);
+/// - with an expected issuer, `iss` must equal it;
+/// - with an expected audience, `aud` must contain it; without one, a token that has a
+///   non-empty `aud` is refused (RFC 7519 §4.1.3);
+/// - with [`require_jti`](Validation::require_jti), `jti` must be present.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Validation {
+    leeway: u64,
+    audience: Option<String>,
+    issuer: Option<String>,
+    require_jti: bool,
+}
+
+impl Validation {
+    /// Returns a validation with zero leeway, no expected audience or issuer and no `jti`
+    /// requirement.
+    pub fn new() -> Self {
+        Validation::default()
+    }
+
+    /// Sets the leeway in seconds applied to `exp`, `nbf` and `iat`.
+    #[must_use]
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// Requires `aud` to contain `audience`.
+    #[must_use]
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Requires `iss` to equal `issuer`.
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Requires a `jti` claim.
+    #[must_use]
+    pub fn require_jti(mut self) -> Self {
+        self.require_jti = true;
+        self
+    }
+
+    /// Returns the leeway in seconds.
+    pub fn leeway_seconds(&self) -> u64 {
+        self.leeway
+    }
+
+    /// Checks `claims` at time `now`.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken, in the order listed on [`Validation`].
+    pub fn check<T>(&self, claims: &Claims<T>, now: UnixTime) -> Result<(), Error> {
+        let (now, leeway) = (now.0, self.leeway);
+        let exp = claims.exp.0;
+        if now >= exp.saturating_add(leeway) {
+            return Err(Error::Expired { exp, now, leeway });
+        }
+        if let Some(UnixTime(nbf)) = claims.nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Err(Error::NotYetValid { nbf, now, leeway });
+            }
+        }
+        if let Some(UnixTime(iat)) = claims.iat {
+            if iat > now.saturating_add(leeway) {
+                return Err(Error::IssuedInFuture { iat, now, leeway });
+            }
+        }
+        if let Some(expected) = &self.issuer {
+            if claims.iss.as_ref() != Some(expected) {
+                return Err(Error::IssuerMismatch {
+                    expected: expected.clone(),
+                    found: claims.iss.clone(),
+                });
+            }
+        }
+        match &self.audience {
+            Some(expected) if !claims.aud.contains(expected) => {
+                return Err(Error::AudienceMismatch {
+                    expected: expected.clone(),
+                    found: claims.aud.clone(),
+                });
+            }
+            None if !claims.aud.is_empty() => {
+                return Err(Error::UnexpectedAudience {
+                    found: claims.aud.clone(),
+                });
+            }
+            _ => {}
+        }
+        if self.require_jti && claims.jti.is_none() {
+            return Err(Error::MissingJti);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Claims, Error> {
+        Claims::from_json(json.as_bytes())
+    }
+
+    #[test]
+    fn registered_claims_are_typed() {
+        let claims = parse(
+            r#"{"exp":10,"nbf":1,"iat":2,"iss":"i","sub":"s","aud":["a","b"],"jti":"j","x":[1]}"#,
+        );
+        let claims = claims.expect("valid claims");
+        assert_eq!(claims.exp, UnixTime(10));
+        assert_eq!(claims.aud, ["a", "b"]);
+        assert_eq!(claims.extra.len(), 1);
+        assert_eq!(
+            parse(r#"{"exp":10,"aud":"a"}"#).map(|c| c.aud),
+            Ok(vec!["a".to_owned()])
+        );
+        let exp_type = Err(Error::ClaimType {
+            claim: "exp",
+            expected: "a non-negative integer",
+        });
+        for bad in [
+            r#"{"exp":"10"}"#,
+            r#"{"exp":10.0}"#,
+            r#"{"exp":1e3}"#,
+            r#"{"exp":-1}"#,
+            r#"{"exp":null}"#,
+        ] {
+            assert_eq!(parse(bad), exp_type, "{bad}");
+        }
+        assert_eq!(parse(r#"{"iat":1}"#), Err(Error::MissingExp));
+        assert!(matches!(
+            parse(r#"{"exp":1,"aud":[1]}"#),
+            Err(Error::ClaimType { claim: "aud", .. })
+        ));
+        assert!(matches!(
+            parse(r#"{"exp":1,"iss":1}"#),
+            Err(Error::ClaimType { claim: "iss", .. })
+        ));
+    }
+
+    #[test]
+    fn round_trip_through_json() {
+        let mut claims = Claims::new(UnixTime(100));
+        claims.aud = vec!["one".into()];
+        claims.iat = Some(UnixTime(5));
+        claims.extra.insert("role".into(), Value::from("admin"));
+        let json = claims.to_json().expect("serializes");
+        let expected = serde_json::json!({"aud": "one", "exp": 100, "iat": 5, "role": "admin"});
+        assert_eq!(serde_json::from_slice::<Value>(&json).ok(), Some(expected));
+        assert_eq!(Claims::from_json(&json), Ok(claims.clone()));
+        claims.extra.insert("exp".into(), Value::from(1));
+        assert!(matches!(
+            claims.to_json(),
+            Err(Error::BadExtraClaims { .. })
+        ));
+    }
+
+    #[test]
+    fn time_rules_apply_leeway_on_both_sides() {
+        let mut claims = Claims::new(UnixTime(100));
+        claims.nbf = Some(UnixTime(50));
+        claims.iat = Some(UnixTime(50));
+        let strict = Validation::new();
+        assert_eq!(strict.check(&claims, UnixTime(99)), Ok(()));
+        assert_eq!(
+            strict.check(&claims, UnixTime(100)),
+            Err(Error::Expired {
+                exp: 100,
+                now: 100,
+                leeway: 0
+            })
+        );
+        assert_eq!(
+            strict.check(&claims, UnixTime(49)),
+            Err(Error::NotYetValid {
+                nbf: 50,
+                now: 49,
+                leeway: 0
+            })
+        );
+        let lenient = Validation::new().leeway(10);
+        assert_eq!(lenient.check(&claims, UnixTime(109)), Ok(()));
+        assert_eq!(lenient.check(&claims, UnixTime(40)), Ok(()));
+        claims.nbf = None;
+        assert_eq!(
+            lenient.check(&claims, UnixTime(39)),
+            Err(Error::IssuedInFuture {
+                iat: 50,
+                now: 39,
+                leeway: 10
+            })
+        );
+        claims.exp = UnixTime(u64::MAX);
+        assert_eq!(
+            strict.check(&claims, UnixTime(u64::MAX)),
+            Err(Error::Expired {
+                exp: u64::MAX,
+                now: u64::MAX,
+                leeway: 0
+            })
+        );
+    }
+}

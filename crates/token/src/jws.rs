@@ -1,0 +1,255 @@
+//! Compact JWS ([RFC 7515 §7.1]): parsing with strict header rules, signing and signature
+//! verification.
+//!
+//! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+
+use serde_json::{Map, Value};
+
+use crate::encoding::{b64_decode, b64_encode, parse_object};
+use crate::error::{Error, Part};
+use crate::{Algorithm, SigningKey, VerifyingKey};
+
+/// The longest token accepted or produced, in bytes (16 KiB).
+///
+/// Far above any session or challenge token this project issues, far below what would let a
+/// caller make a verifier hash or parse megabytes.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Header parameters that hand the verifier a key (or a place to fetch one) chosen by whoever
+/// made the token ([RFC 7515 §4.1.3–4.1.6]).
+///
+/// [RFC 7515 §4.1.3–4.1.6]: https://www.rfc-editor.org/rfc/rfc7515#section-4.1.3
+const EMBEDDED_KEY_PARAMS: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
+
+/// The JWS Protected Header parameters this crate reads, after the header passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+    cty: Option<String>,
+}
+
+impl Header {
+    /// Returns the algorithm named by `alg` (`EdDSA` and `Ed25519` both read as
+    /// [`Algorithm::EdDsa`]).
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Returns the `kid` parameter.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Returns the `typ` parameter.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// Returns the `cty` parameter.
+    pub fn cty(&self) -> Option<&str> {
+        self.cty.as_deref()
+    }
+
+    /// Applies the header rules ([RFC 7515 §5.2] steps 3–5 plus this crate's refusals) to a
+    /// header object.
+    ///
+    /// [RFC 7515 §5.2]: https://www.rfc-editor.org/rfc/rfc7515#section-5.2
+    fn from_object(map: &Map<String, Value>) -> Result<Self, Error> {
+        let alg = match map.get("alg") {
+            None => return Err(Error::MissingAlg),
+            Some(Value::String(name)) => Algorithm::from_header(name)?,
+            Some(_) => {
+                return Err(Error::HeaderParamType {
+                    name: "alg",
+                    expected: "string",
+                })
+            }
+        };
+        if map.contains_key("crit") {
+            return Err(Error::Crit);
+        }
+        if let Some(name) = EMBEDDED_KEY_PARAMS
+            .into_iter()
+            .find(|name| map.contains_key(*name))
+        {
+            return Err(Error::EmbeddedKey { name });
+        }
+        if map.get("b64").is_some_and(|b64| *b64 != Value::Bool(true)) {
+            return Err(Error::UnencodedPayload);
+        }
+        Ok(Header {
+            alg,
+            kid: string_param(map, "kid")?,
+            typ: string_param(map, "typ")?,
+            cty: string_param(map, "cty")?,
+        })
+    }
+}
+
+fn string_param(map: &Map<String, Value>, name: &'static str) -> Result<Option<String>, Error> {
+    match map.get(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value.clone())),
+        Some(_) => Err(Error::HeaderParamType {
+            name,
+            expected: "string",
+        }),
+    }
+}
+
+/// A JWS whose signature verified: its header and the exact header and payload bytes.
+///
+/// Nothing in the payload has been checked; for JWT claims use a `verify` method instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJws {
+    header: Header,
+    header_json: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl VerifiedJws {
+    /// Returns the parsed header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Returns the header JSON exactly as signed.
+    pub fn header_json(&self) -> &[u8] {
+        &self.header_json
+    }
+
+    /// Returns the payload bytes exactly as signed.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Consumes the value and returns the payload bytes.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+}
+
+/// A token that passed every structural and header rule but whose signature is not yet checked.
+#[derive(Debug)]
+pub(crate) struct Parsed<'a> {
+    signing_input: &'a str,
+    header: Header,
+    header_json: Vec<u8>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Parsed<'_> {
+    pub(crate) fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Checks the signature with `key`, whose algorithm must be the header's.
+    pub(crate) fn verify_with(&self, key: &VerifyingKey) -> Result<(), Error> {
+        let expected = key.algorithm();
+        if self.header.alg != expected {
+            return Err(Error::AlgMismatch {
+                expected,
+                found: self.header.alg,
+            });
+        }
+        key.verify_bytes(self.signing_input.as_bytes(), &self.signature)
+    }
+
+    pub(crate) fn into_verified(self) -> VerifiedJws {
+        VerifiedJws {
+            header: self.header,
+            header_json: self.header_json,
+            payload: self.payload,
+        }
+    }
+}
+
+/// Splits and decodes a compact JWS and applies the header rules ([RFC 7515 §5.2] steps 1–5).
+///
+/// [RFC 7515 §5.2]: https://www.rfc-editor.org/rfc/rfc7515#section-5.2
+pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, Error> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_LEN,
+        });
+    }
+    let mut segments = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Error::SegmentCount {
+            found: token.split('.').count(),
+        });
+    };
+    let header_json = b64_decode(header_b64, Part::Header)?;
+    let header = Header::from_object(&parse_object(&header_json, Part::Header)?)?;
+    let payload = b64_decode(payload_b64, Part::Payload)?;
+    let signature = b64_decode(signature_b64, Part::Signature)?;
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    Ok(Parsed {
+        signing_input,
+        header,
+        header_json,
+        payload,
+        signature,
+    })
+}
+
+/// Verifies the signature of `token` with `key` and returns the header and payload.
+pub(crate) fn verify_signature(token: &str, key: &VerifyingKey) -> Result<VerifiedJws, Error> {
+    let parsed = parse(token)?;
+    parsed.verify_with(key)?;
+    Ok(parsed.into_verified())
+}
+
+/// Signs the exact `header_json` and `payload` bytes ([RFC 7515 §5.1]).
+///
+/// The header must pass the same rules a verifier applies and name the key's algorithm, so this
+/// crate never produces a token it would refuse.
+///
+/// [RFC 7515 §5.1]: https://www.rfc-editor.org/rfc/rfc7515#section-5.1
+pub(crate) fn sign_raw(
+    key: &SigningKey,
+    header_json: &[u8],
+    payload: &[u8],
+) -> Result<String, Error> {
+    let header = Header::from_object(&parse_object(header_json, Part::Header)?)?;
+    let expected = key.algorithm();
+    if header.alg != expected {
+        return Err(Error::AlgMismatch {
+            expected,
+            found: header.alg,
+        });
+    }
+    let mut token = b64_encode(header_json);
+    token.push('.');
+    token.push_str(&b64_encode(payload));
+    let signature = key.sign_bytes(token.as_bytes());
+    token.push('.');
+    token.push_str(&b64_encode(signature));
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_LEN,
+        });
+    }
+    Ok(token)
+}
+
+/// The header this crate writes for a JWT: `alg`, then `kid` if any, then `typ`.
+pub(crate) fn jwt_header(alg: Algorithm, kid: Option<&str>) -> Vec<u8> {
+    let mut header = format!(r#"{{"alg":"{}""#, alg.name());
+    if let Some(kid) = kid {
+        header.push_str(r#","kid":"#);
+        header.push_str(&Value::String(kid.to_owned()).to_string());
+    }
+    header.push_str(r#","typ":"JWT"}"#);
+    header.into_bytes()
+}

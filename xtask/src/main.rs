@@ -1,0 +1,203 @@
+//! Watchword's project automation.
+//!
+//! ```text
+//! cargo xtask test                 install what the tests need, build once, run every test,
+//!                                  replay the fuzz seed corpora, then short fuzz and bench smokes
+//! cargo xtask fuzz [TARGET] [--runs N] [--seconds S]
+//!                                  run the real fuzzers (cargo-fuzz, on stable via RUSTC_BOOTSTRAP)
+//! cargo xtask bench [BENCH]        run the criterion benches and print the ratios
+//! ```
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME]>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn run(mut command: Command) -> Result<()> {
+    eprintln!("xtask: running {command:?}");
+    let status = command.status().with_context(|| format!("could not start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Makes sure a system program is present, installing its Debian package when we can.
+fn require_program(program: &str, package: &str, apt_updated: &mut bool) -> Result<()> {
+    if on_path(program) {
+        return Ok(());
+    }
+    if !(is_root() && on_path("apt-get")) {
+        bail!(
+            "`{program}` is needed by the tests and is not installed.\n\
+             Install the `{package}` package (Debian/Ubuntu: sudo apt-get install {package}) and run again."
+        );
+    }
+    if !*apt_updated {
+        let mut update = Command::new("apt-get");
+        update.args(["update", "-qq"]);
+        run(update)?;
+        *apt_updated = true;
+    }
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "-qq", "--no-install-recommends", package]).env("DEBIAN_FRONTEND", "noninteractive");
+    run(install).with_context(|| format!("could not install {package}; install it by hand and run again"))?;
+    if !on_path(program) {
+        bail!("installed {package} but `{program}` is still not on PATH");
+    }
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result<()> {
+    let smoke = !args.iter().any(|a| a == "--no-smoke");
+    let mut apt_updated = false;
+    require_program("redis-server", "redis-server", &mut apt_updated)?;
+    require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
+    require_program("chromium", "chromium", &mut apt_updated)?;
+    if !root().join("../shared/vectors").is_dir() {
+        eprintln!("xtask: ../shared/vectors is absent; tests that need published vectors will say so and skip");
+    }
+
+    let features = ["--workspace", "--all-targets", "--features", "watchword-store/test-redis"];
+    if on_path("cargo-nextest") {
+        let mut build = cargo();
+        build.args(["nextest", "run", "--no-fail-fast"]).args(features);
+        run(build)?;
+    } else {
+        let mut build = cargo();
+        build.args(["test", "--no-fail-fast"]).args(features);
+        run(build)?;
+    }
+    let mut doc = cargo();
+    doc.args(["test", "--doc", "--workspace", "--features", "watchword-store/test-redis"]);
+    run(doc)?;
+
+    if smoke {
+        fuzz(&["--runs".into(), "20000".into()])?;
+        let mut benches = cargo();
+        benches.args(["bench", "-p", "watchword-benches", "--", "--test"]);
+        run(benches)?;
+    }
+    Ok(())
+}
+
+fn fuzz_targets() -> Result<Vec<String>> {
+    let dir = root().join("fuzz/fuzz_targets");
+    let mut targets = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            if let Some(stem) = path.file_stem() {
+                targets.push(stem.to_string_lossy().into_owned());
+            }
+        }
+    }
+    targets.sort();
+    Ok(targets)
+}
+
+fn fuzz(args: &[String]) -> Result<()> {
+    let mut runs: Option<u64> = None;
+    let mut seconds: Option<u64> = None;
+    let mut only = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--runs" => runs = Some(iter.next().context("--runs needs a number")?.parse().context("--runs")?),
+            "--seconds" => seconds = Some(iter.next().context("--seconds needs a number")?.parse().context("--seconds")?),
+            flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
+            target => only = Some(target.to_owned()),
+        }
+    }
+    if runs.is_none() && seconds.is_none() {
+        runs = Some(1_000_000);
+    }
+    if !on_path("cargo-fuzz") {
+        let mut install = cargo();
+        install.args(["install", "cargo-fuzz", "--locked"]);
+        run(install).context("could not install cargo-fuzz")?;
+    }
+    let targets = fuzz_targets()?;
+    let chosen: Vec<&String> = match &only {
+        Some(name) => {
+            let found: Vec<&String> = targets.iter().filter(|t| *t == name).collect();
+            if found.is_empty() {
+                bail!("no fuzz target {name}; targets: {}", targets.join(", "));
+            }
+            found
+        }
+        None => targets.iter().collect(),
+    };
+    for target in chosen {
+        let corpus = root().join("fuzz/corpus").join(target);
+        std::fs::create_dir_all(&corpus)?;
+        let seeds = root().join("fuzz/seeds").join(target);
+        let mut command = cargo();
+        // cargo-fuzz needs nightly-only flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.
+        command.env("RUSTC_BOOTSTRAP", "1").args(["fuzz", "run", target, "--fuzz-dir", "fuzz"]);
+        command.arg(&corpus);
+        if seeds.is_dir() {
+            command.arg(&seeds);
+        }
+        command.arg("--");
+        if let Some(runs) = runs {
+            command.arg(format!("-runs={runs}"));
+        }
+        if let Some(seconds) = seconds {
+            command.arg(format!("-max_total_time={seconds}"));
+        }
+        command.arg("-max_len=8192");
+        run(command).with_context(|| format!("fuzz target {target} failed; see fuzz/artifacts/{target}"))?;
+    }
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<()> {
+    let mut command = cargo();
+    command.args(["bench", "-p", "watchword-benches"]);
+    if let Some(name) = args.first() {
+        command.args(["--bench", name]);
+    }
+    run(command)
+}
