@@ -99,7 +99,7 @@ fn test(args: &[String]) -> Result<()> {
         eprintln!("xtask: ../shared/vectors is absent; tests that need published vectors will say so and skip");
     }
 
-    let features = ["--workspace", "--all-targets", "--features", "watchword-store/test-redis"];
+    let features = ["--workspace", "--all-targets", "--features", "watchword-store/test-redis,watchword-store/cluster"];
     if on_path("cargo-nextest") {
         let mut build = cargo();
         build.args(["nextest", "run", "--no-fail-fast"]).args(features);
@@ -110,7 +110,7 @@ fn test(args: &[String]) -> Result<()> {
         run(build)?;
     }
     let mut doc = cargo();
-    doc.args(["test", "--doc", "--workspace", "--features", "watchword-store/test-redis"]);
+    doc.args(["test", "--doc", "--workspace", "--features", "watchword-store/test-redis,watchword-store/cluster"]);
     run(doc)?;
 
     if smoke {

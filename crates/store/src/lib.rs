@@ -4,8 +4,9 @@
 //! atomic on both backends:
 //!
 //! - [`MemoryStore`]: a map in the process, for `watchword dev`, embedding and fast tests;
-//! - [`RedisStore`]: Redis over TCP, TLS-less `redis://`, or a Unix socket, and Redis Cluster
-//!   behind the `cluster` feature, shared by any number of server replicas.
+//! - [`RedisStore`]: Redis over TCP (`redis://`) or a Unix socket (`redis+unix://`), and Redis
+//!   Cluster (`redis+cluster://`) behind the `cluster` feature, shared by any number of server
+//!   replicas.
 //!
 //! Every record carries a time-to-live; only configuration ([`Table`]s of sites, clients,
 //! credentials) lives until removed. Keys follow one schema (see [`Key`] for why the Cluster hash
@@ -51,8 +52,8 @@
 //! operation then fails with [`Error::Unavailable`] until Redis answers again, and the store
 //! reconnects by itself.
 //!
-//! With the `test-redis` feature, [`testing::RedisServer`] starts a private `redis-server` for
-//! tests.
+//! With the `test-redis` feature, `testing::RedisServer` starts a private `redis-server` for
+//! tests (this crate's and the surfaces'), and `testing::RedisCluster` a three-master Cluster.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

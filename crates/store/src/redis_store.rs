@@ -17,6 +17,8 @@ use crate::{check_ttl, CasOutcome, Error, Key, Result, Store, Table, Versioned, 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long one command may wait for its answer.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The least time between two forced reconnections.
+const RESET_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Compare-and-swap on a versioned record, a hash `{v = version, d = data}`.
 ///
@@ -100,6 +102,7 @@ enum Backend {
 struct Slot<C> {
     current: Option<(u64, C)>,
     created: u64,
+    last_drop: Option<std::time::Instant>,
 }
 
 impl<C> Default for Slot<C> {
@@ -107,6 +110,7 @@ impl<C> Default for Slot<C> {
         Self {
             current: None,
             created: 0,
+            last_drop: None,
         }
     }
 }
@@ -118,13 +122,19 @@ impl<C> Slot<C> {
         self.created
     }
 
+    /// Drops connection `generation` if it is still the current one, at most once per
+    /// [`RESET_INTERVAL`]: an error that repeats on every command (out of memory, say) must not
+    /// turn into a new connection per command.
     fn drop_if(&mut self, generation: u64) -> bool {
-        if self.current.as_ref().is_some_and(|(g, _)| *g == generation) {
+        let current = self.current.as_ref().is_some_and(|(g, _)| *g == generation);
+        let due = self
+            .last_drop
+            .is_none_or(|at| at.elapsed() >= RESET_INTERVAL);
+        if current && due {
             self.current = None;
-            true
-        } else {
-            false
+            self.last_drop = Some(std::time::Instant::now());
         }
+        current && due
     }
 }
 
@@ -296,9 +306,10 @@ impl RedisStore {
         if is_corrupt(&err) {
             return Err(Error::Corrupt(err.to_string()));
         }
-        // The connection manager reconnects by itself after I/O errors. Anything else (a failed
-        // handshake: LOADING, NOAUTH, bad password) could leave it holding a failed connection
-        // for good, and a timeout can mean a half-open TCP connection: start afresh.
+        // The connection manager reconnects by itself after I/O errors. Anything else may come
+        // from a failed handshake (LOADING, NOAUTH, a wrong password), which would leave it
+        // holding the failed connection for good, and a timeout can mean a half-open TCP
+        // connection: start afresh (at most once a second).
         if !err.is_io_error() || err.is_timeout() {
             self.reset(generation).await;
         }

@@ -15,6 +15,7 @@
 //! Starting and stopping block the calling thread, for at most a few seconds.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -271,7 +272,7 @@ impl RedisServer {
     pub fn command(&self, args: &[&str]) -> io::Result<String> {
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {
-            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+            let _ = write!(request, "${}\r\n{arg}\r\n", arg.len());
         }
         let timeout = Some(Duration::from_millis(500));
         match &self.listen {
@@ -365,7 +366,12 @@ impl RedisCluster {
             })
             .collect::<io::Result<Vec<_>>>()?;
         for (node, (first, last)) in nodes.iter().zip([(0, 5460), (5461, 10922), (10923, 16383)]) {
-            node.command(&["CLUSTER", "ADDSLOTSRANGE", &first.to_string(), &last.to_string()])?;
+            node.command(&[
+                "CLUSTER",
+                "ADDSLOTSRANGE",
+                &first.to_string(),
+                &last.to_string(),
+            ])?;
         }
         for node in &nodes[1..] {
             let port = node.port().unwrap_or_default().to_string();

@@ -44,7 +44,10 @@ async fn behaviour_suite_and_outage_on_a_cluster() {
     // Keys spread over the nodes: each holds some of a hundred records.
     for i in 0..100 {
         let key = Key::new("test", "spread", &i.to_string()).unwrap();
-        store.put(&key, b"x", Duration::from_secs(60)).await.unwrap();
+        store
+            .put(&key, b"x", Duration::from_secs(60))
+            .await
+            .unwrap();
     }
     for node in cluster.nodes() {
         let count: usize = node.command(&["DBSIZE"]).unwrap().parse().unwrap();
@@ -52,11 +55,17 @@ async fn behaviour_suite_and_outage_on_a_cluster() {
     }
 
     let nonce = Key::new("test", "cluster", "nonce").unwrap();
-    assert!(store.put_new(&nonce, b"x", Duration::from_secs(60)).await.unwrap());
+    assert!(store
+        .put_new(&nonce, b"x", Duration::from_secs(60))
+        .await
+        .unwrap());
     cluster.kill().unwrap();
     for _ in 0..2 {
         assert!(matches!(store.ping().await, Err(Error::Unavailable(_))));
-        assert!(matches!(store.take(&nonce).await, Err(Error::Unavailable(_))));
+        assert!(matches!(
+            store.take(&nonce).await,
+            Err(Error::Unavailable(_))
+        ));
         assert!(matches!(
             store.put_new(&nonce, b"y", Duration::from_secs(60)).await,
             Err(Error::Unavailable(_))
@@ -65,9 +74,15 @@ async fn behaviour_suite_and_outage_on_a_cluster() {
     cluster.restart().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while let Err(err) = store.ping().await {
-        assert!(Instant::now() < deadline, "cluster not ready after 10 s: {err}");
+        assert!(
+            Instant::now() < deadline,
+            "cluster not ready after 10 s: {err}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(store.take(&nonce).await.unwrap(), None);
-    assert!(store.put_new(&nonce, b"y", Duration::from_secs(60)).await.unwrap());
+    assert!(store
+        .put_new(&nonce, b"y", Duration::from_secs(60))
+        .await
+        .unwrap());
 }
