@@ -93,7 +93,7 @@ impl<T: Serialize> Claims<T> {
         if let Some(name) = REGISTERED.into_iter().find(|name| map.contains_key(*name)) {
             // Read back, it would land in the registered field, not in `extra`.
             return Err(Error::BadExtraClaims {
-                reason: format!("extra claims repeat {name:?}"),
+                reason: format!("they repeat the registered claim {name:?}"),
             });
         }
         let mut registered = vec![("exp", Value::from(self.exp.0))];

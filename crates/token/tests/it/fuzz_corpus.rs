@@ -222,3 +222,24 @@ fn write_fuzz_seeds() {
         std::fs::write(dir.join(name), token).expect("seed written");
     }
 }
+
+proptest::proptest! {
+    /// A taste of the fuzzer in every test run: mutated seeds must not break the harness's
+    /// invariants.
+    #[test]
+    fn harness_holds_on_mutated_seeds(
+        seed in proptest::prelude::any::<proptest::sample::Index>(),
+        edits in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()),
+            1..4,
+        ),
+    ) {
+        static SEEDS: std::sync::LazyLock<Vec<(&'static str, String)>> = std::sync::LazyLock::new(seeds);
+        let mut bytes = SEEDS[seed.index(SEEDS.len())].1.clone().into_bytes();
+        for (position, byte) in edits {
+            let index = position.index(bytes.len());
+            bytes[index] = byte;
+        }
+        fuzzing::verify_all(&bytes);
+    }
+}
