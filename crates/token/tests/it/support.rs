@@ -1,8 +1,6 @@
 //! Helpers shared by the test modules: the published-vector folder, fixed keys and token
 //! surgery.
 
-use std::path::{Path, PathBuf};
-
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::Value;
@@ -11,48 +9,7 @@ use watchword_token::{Claims, Ed25519SigningKey, HmacKey, KeyRing, SigningKey, U
 /// The verification time used throughout.
 pub(crate) const NOW: UnixTime = UnixTime(1_700_000_000);
 
-/// Returns `../shared/vectors` (relative to the workspace root) if it exists.
-///
-/// A fresh clone has no vectors: the test prints a notice and skips. CI always has them, so
-/// with `CI` set a missing folder fails the test instead of letting it pass without running.
-pub(crate) fn vectors_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors"
-    ));
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but the vector folder {} is missing",
-        dir.display()
-    );
-    eprintln!(
-        "note: {} is missing; skipping a published-vector test",
-        dir.display()
-    );
-    None
-}
-
-/// Reads a vector file (path relative to the vector folder) as JSON, or `None` to skip.
-pub(crate) fn load_vectors(relative: &str) -> Option<Value> {
-    let path = vectors_dir()?.join(relative);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
-    Some(
-        serde_json::from_str(&text)
-            .unwrap_or_else(|err| panic!("parsing {}: {err}", path.display())),
-    )
-}
-
-pub(crate) fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd-length hex {text:?}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
+pub(crate) use watchword_testkit::{hex, load_vectors};
 
 pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
