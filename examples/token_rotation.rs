@@ -1,4 +1,4 @@
-//! Issuing EdDSA tokens from a key ring, publishing its JWKS, and verifying on the other side
+//! Issuing `EdDSA` tokens from a key ring, publishing its JWKS, and verifying on the other side
 //! from that JWKS alone, across a key rotation.
 //!
 //! ```sh
@@ -17,7 +17,11 @@ struct Session {
 }
 
 fn now() -> UnixTime {
-    UnixTime(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+    UnixTime(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
 }
 
 fn main() -> Result<(), watchword_token::Error> {
@@ -25,7 +29,10 @@ fn main() -> Result<(), watchword_token::Error> {
     // `watchword keys generate`, kept in a secret store.
     let old = Jwk::generate_ed25519(&mut rand_core::OsRng);
     let mut issuer = KeyRing::new();
-    issuer.add_signing_key(old.kid().unwrap_or("old"), old.signing_key().expect("a private key"))?;
+    issuer.add_signing_key(
+        old.kid().unwrap_or("old"),
+        old.signing_key().expect("a private key"),
+    )?;
 
     let mut claims = Claims::with_extra(now().plus(600), Session { name: "ada".into() });
     claims.sub = Some("user-42".into());
@@ -34,7 +41,10 @@ fn main() -> Result<(), watchword_token::Error> {
 
     // Rotation: the new key signs from now on; the old one stays listed until its tokens expire.
     let new = Jwk::generate_ed25519(&mut rand_core::OsRng);
-    issuer.add_signing_key(new.kid().unwrap_or("new"), new.signing_key().expect("a private key"))?;
+    issuer.add_signing_key(
+        new.kid().unwrap_or("new"),
+        new.signing_key().expect("a private key"),
+    )?;
     let after_rotation = issuer.sign(&claims)?;
 
     // The consumer knows only the published JWKS.
@@ -43,13 +53,21 @@ fn main() -> Result<(), watchword_token::Error> {
     let validation = Validation::new().audience("shop.example").leeway(5);
     for token in [&before_rotation, &after_rotation] {
         let verified: Claims<Session> = consumer.verify(token, &validation, now())?;
-        println!("verified {} ({}) signed by kid {:?}", verified.sub.as_deref().unwrap_or("?"), verified.extra.name, consumer.verify_signature(token)?.header().kid());
+        println!(
+            "verified {} ({}) signed by kid {:?}",
+            verified.sub.as_deref().unwrap_or("?"),
+            verified.extra.name,
+            consumer.verify_signature(token)?.header().kid()
+        );
     }
 
     // Once the old key is removed, its tokens stop verifying.
     issuer.remove(old.kid().unwrap_or("old"));
     let consumer = KeyRing::from_jwks(&issuer.public_jwks())?;
     let refused = consumer.verify::<Session>(&before_rotation, &validation, now());
-    println!("after removing the old key: {}", refused.map_or_else(|e| e.to_string(), |_| "accepted".into()));
+    println!(
+        "after removing the old key: {}",
+        refused.map_or_else(|e| e.to_string(), |_| "accepted".into())
+    );
     Ok(())
 }

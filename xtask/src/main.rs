@@ -37,7 +37,10 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 fn cargo() -> Command {
@@ -48,7 +51,9 @@ fn cargo() -> Command {
 
 fn run(mut command: Command) -> Result<()> {
     eprintln!("xtask: running {command:?}");
-    let status = command.status().with_context(|| format!("could not start {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -56,11 +61,15 @@ fn run(mut command: Command) -> Result<()> {
 }
 
 fn on_path(program: &str) -> bool {
-    env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    env::var_os("PATH")
+        .is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Makes sure a system program is present, installing its Debian package when we can.
@@ -81,8 +90,12 @@ fn require_program(program: &str, package: &str, apt_updated: &mut bool) -> Resu
         *apt_updated = true;
     }
     let mut install = Command::new("apt-get");
-    install.args(["install", "-y", "-qq", "--no-install-recommends", package]).env("DEBIAN_FRONTEND", "noninteractive");
-    run(install).with_context(|| format!("could not install {package}; install it by hand and run again"))?;
+    install
+        .args(["install", "-y", "-qq", "--no-install-recommends", package])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run(install).with_context(|| {
+        format!("could not install {package}; install it by hand and run again")
+    })?;
     if !on_path(program) {
         bail!("installed {package} but `{program}` is still not on PATH");
     }
@@ -99,10 +112,17 @@ fn test(args: &[String]) -> Result<()> {
         eprintln!("xtask: ../shared/vectors is absent; tests that need published vectors will say so and skip");
     }
 
-    let features = ["--workspace", "--all-targets", "--features", "watchword-store/test-redis,watchword-store/cluster"];
+    let features = [
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "watchword-store/test-redis,watchword-store/cluster",
+    ];
     if on_path("cargo-nextest") {
         let mut build = cargo();
-        build.args(["nextest", "run", "--no-fail-fast"]).args(features);
+        build
+            .args(["nextest", "run", "--no-fail-fast"])
+            .args(features);
         run(build)?;
     } else {
         let mut build = cargo();
@@ -110,7 +130,13 @@ fn test(args: &[String]) -> Result<()> {
         run(build)?;
     }
     let mut doc = cargo();
-    doc.args(["test", "--doc", "--workspace", "--features", "watchword-store/test-redis,watchword-store/cluster"]);
+    doc.args([
+        "test",
+        "--doc",
+        "--workspace",
+        "--features",
+        "watchword-store/test-redis,watchword-store/cluster",
+    ]);
     run(doc)?;
 
     if smoke {
@@ -144,8 +170,22 @@ fn fuzz(args: &[String]) -> Result<()> {
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
-            "--runs" => runs = Some(iter.next().context("--runs needs a number")?.parse().context("--runs")?),
-            "--seconds" => seconds = Some(iter.next().context("--seconds needs a number")?.parse().context("--seconds")?),
+            "--runs" => {
+                runs = Some(
+                    iter.next()
+                        .context("--runs needs a number")?
+                        .parse()
+                        .context("--runs")?,
+                );
+            }
+            "--seconds" => {
+                seconds = Some(
+                    iter.next()
+                        .context("--seconds needs a number")?
+                        .parse()
+                        .context("--seconds")?,
+                );
+            }
             flag if flag.starts_with('-') => bail!("unknown flag {flag}\n{USAGE}"),
             target => only = Some(target.to_owned()),
         }
@@ -175,7 +215,9 @@ fn fuzz(args: &[String]) -> Result<()> {
         let seeds = root().join("fuzz/seeds").join(target);
         let mut command = cargo();
         // cargo-fuzz needs nightly-only flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.
-        command.env("RUSTC_BOOTSTRAP", "1").args(["fuzz", "run", target, "--fuzz-dir", "fuzz"]);
+        command
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", target, "--fuzz-dir", "fuzz"]);
         command.arg(&corpus);
         if seeds.is_dir() {
             command.arg(&seeds);
@@ -188,7 +230,8 @@ fn fuzz(args: &[String]) -> Result<()> {
             command.arg(format!("-max_total_time={seconds}"));
         }
         command.arg("-max_len=8192");
-        run(command).with_context(|| format!("fuzz target {target} failed; see fuzz/artifacts/{target}"))?;
+        run(command)
+            .with_context(|| format!("fuzz target {target} failed; see fuzz/artifacts/{target}"))?;
     }
     Ok(())
 }

@@ -37,17 +37,29 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
     let mounted: Vec<Mounted> = Vec::new();
 
     let demo_addr = SocketAddr::new(args.host, args.port);
-    let listener = TcpListener::bind(demo_addr).await.with_context(|| format!("cannot listen on {demo_addr} (is it in use? pick another with --port)"))?;
+    let listener = TcpListener::bind(demo_addr).await.with_context(|| {
+        format!("cannot listen on {demo_addr} (is it in use? pick another with --port)")
+    })?;
     let demo_url = format!("http://{}", listener.local_addr()?);
     let router = Router::new().get("/", index);
-    let app = App::new("demo", Arc::new(Demo { mounted: mounted.clone() }), store, router);
+    let app = App::new(
+        "demo",
+        Arc::new(Demo {
+            mounted: mounted.clone(),
+        }),
+        store,
+        router,
+    );
 
     println!("{}", banner(&demo_url, &mounted));
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(app.serve(listener, until(stopped)));
     watchword_http::shutdown_signal().await;
     let _ = stop.send(true);
-    server.await.context("demo site task")?.context("demo site")?;
+    server
+        .await
+        .context("demo site task")?
+        .context("demo site")?;
     Ok(())
 }
 
@@ -58,7 +70,11 @@ async fn until(mut stopped: watch::Receiver<bool>) {
 fn banner(demo_url: &str, mounted: &[Mounted]) -> String {
     let mut out = format!("Watchword dev: every surface on the memory store (state is lost on exit).\n\n  demo site   {demo_url}/\n");
     for surface in mounted {
-        let _ = writeln!(out, "  {:<11} {}  (demo {}{})", surface.name, surface.url, surface.url, surface.demo_path);
+        let _ = writeln!(
+            out,
+            "  {:<11} {}  (demo {}{})",
+            surface.name, surface.url, surface.url, surface.demo_path
+        );
         for (name, value) in &surface.credentials {
             let _ = writeln!(out, "              {name}: {value}");
         }
@@ -95,5 +111,8 @@ async fn index(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
-use watchword_token::{HmacKey, Jwk, Jwks, KeyRing, UnixTime, Validation, VerifiedJws, VerifyingKey};
+use watchword_token::{
+    HmacKey, Jwk, Jwks, KeyRing, UnixTime, Validation, VerifiedJws, VerifyingKey,
+};
 
 use crate::cli::{HmacAlg, JwtArgs, VerifyCommand};
 
@@ -40,7 +42,9 @@ fn token_argument(token: &str) -> Result<String, Usage> {
         return Ok(token.trim().to_owned());
     }
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).map_err(|e| Usage(format!("cannot read the token from stdin: {e}")))?;
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| Usage(format!("cannot read the token from stdin: {e}")))?;
     Ok(input.trim().to_owned())
 }
 
@@ -49,7 +53,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Usage> {
 }
 
 fn now() -> UnixTime {
-    UnixTime(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+    UnixTime(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
 }
 
 /// Either the signature check of a whole key ring or of one secret.
@@ -60,18 +68,28 @@ enum Verifier {
 
 fn jwt(args: &JwtArgs) -> Result<Result<Value, String>, Usage> {
     let verifier = if let Some(path) = &args.jwks {
-        let text = String::from_utf8(read_file(path)?).map_err(|_| Usage(format!("{} is not UTF-8", path.display())))?;
+        let text = String::from_utf8(read_file(path)?)
+            .map_err(|_| Usage(format!("{} is not UTF-8", path.display())))?;
         // A JWKS, or a single JWK for convenience.
         let jwks = match Jwks::from_json(&text) {
             Ok(jwks) => jwks,
             Err(set_error) => match Jwk::from_json(&text) {
                 Ok(jwk) => Jwks::new(vec![jwk]),
-                Err(_) => return Err(Usage(format!("{} is not a usable JWKS: {set_error}", path.display()))),
+                Err(_) => {
+                    return Err(Usage(format!(
+                        "{} is not a usable JWKS: {set_error}",
+                        path.display()
+                    )))
+                }
             },
         };
-        let ring = KeyRing::from_jwks(&jwks).map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+        let ring =
+            KeyRing::from_jwks(&jwks).map_err(|e| Usage(format!("{}: {e}", path.display())))?;
         if ring.is_empty() {
-            return Err(Usage(format!("{} has no key this verifier can use (Ed25519 or HS256/HS512 oct keys)", path.display())));
+            return Err(Usage(format!(
+                "{} has no key this verifier can use (Ed25519 or HS256/HS512 oct keys)",
+                path.display()
+            )));
         }
         Verifier::Ring(ring)
     } else if let (Some(path), Some(alg)) = (&args.secret_file, args.alg) {
@@ -89,7 +107,9 @@ fn jwt(args: &JwtArgs) -> Result<Result<Value, String>, Usage> {
         .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
         Verifier::Secret(key.into())
     } else {
-        return Err(Usage("give --jwks FILE, or --secret-file FILE with --alg".into()));
+        return Err(Usage(
+            "give --jwks FILE, or --secret-file FILE with --alg".into(),
+        ));
     };
     let token = token_argument(&args.token)?;
     if token.is_empty() {
@@ -105,11 +125,15 @@ fn jwt(args: &JwtArgs) -> Result<Result<Value, String>, Usage> {
     }
     let now = now();
     let checked = match &verifier {
-        Verifier::Ring(ring) => ring.verify::<Map<String, Value>>(&token, &validation, now).and_then(|_| ring.verify_signature(&token)),
-        Verifier::Secret(key) => key.verify::<Map<String, Value>>(&token, &validation, now).and_then(|_| key.verify_signature(&token)),
+        Verifier::Ring(ring) => ring
+            .verify::<Map<String, Value>>(&token, &validation, now)
+            .and_then(|_| ring.verify_signature(&token)),
+        Verifier::Secret(key) => key
+            .verify::<Map<String, Value>>(&token, &validation, now)
+            .and_then(|_| key.verify_signature(&token)),
     };
     Ok(match checked {
-        Ok(verified) => Ok(valid(&verified)),
+        Ok(jws) => Ok(valid(&jws)),
         Err(error) => Err(error.to_string()),
     })
 }

@@ -7,7 +7,10 @@
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS};
+use http::header::{
+    HeaderName, HeaderValue, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, ETAG, IF_NONE_MATCH,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use http::StatusCode;
 use sha2::{Digest, Sha256, Sha384};
 
@@ -57,11 +60,25 @@ impl Assets {
 
     /// Adds an asset under `name` (one path segment, such as `ocapi.js`).
     #[must_use]
-    pub fn with(mut self, name: &'static str, content_type: &'static str, bytes: impl Into<Bytes>) -> Self {
+    pub fn with(
+        mut self,
+        name: &'static str,
+        content_type: &'static str,
+        bytes: impl Into<Bytes>,
+    ) -> Self {
         let bytes = bytes.into();
         let version = crate::hex(&Sha256::digest(&bytes)[..8]);
-        let sri = format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes)));
-        self.list.push(Asset { name, content_type, bytes, version, sri });
+        let sri = format!(
+            "sha384-{}",
+            base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes))
+        );
+        self.list.push(Asset {
+            name,
+            content_type,
+            bytes,
+            version,
+            sri,
+        });
         self
     }
 
@@ -86,23 +103,34 @@ impl Assets {
             return Some(crate::ApiError::not_found("no such asset").into_response());
         };
         let etag = format!("\"{}\"", asset.version);
-        let fresh = request
-            .header(IF_NONE_MATCH.as_str())
-            .is_some_and(|tags| tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+        let fresh = request.header(IF_NONE_MATCH.as_str()).is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        });
         let mut response = if fresh {
             full(StatusCode::NOT_MODIFIED, Bytes::new())
         } else {
             with_type(StatusCode::OK, asset.content_type, asset.bytes.clone())
         };
         let headers = response.headers_mut();
-        headers.insert(ETAG, HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")));
+        headers.insert(
+            ETAG,
+            HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+        );
         headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         // Public bytes: any page may load them, and SRI on a cross-origin script needs CORS.
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        headers.insert(HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin"));
+        headers.insert(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        );
         headers.insert(
             CACHE_CONTROL,
-            HeaderValue::from_static(if immutable { "public, max-age=31536000, immutable" } else { "no-cache" }),
+            HeaderValue::from_static(if immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
         );
         Some(response)
     }

@@ -41,7 +41,6 @@ enum Phase {
     Closed,
 }
 
-
 /// A stream that enforces the header deadline.
 #[derive(Debug)]
 pub(crate) struct HeaderDeadline<T> {
@@ -79,7 +78,11 @@ fn timeout_response(timeout: Duration) -> Vec<u8> {
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeaderDeadline<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.in_request.get() {
             // The head is in; request and body time limits apply from here. Re-arm for the
@@ -103,7 +106,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeaderDeadline<T> {
                         this.phase = Phase::Closed;
                         continue;
                     }
-                    this.phase = Phase::Answering { written: written + n };
+                    this.phase = Phase::Answering {
+                        written: written + n,
+                    };
                 }
                 Phase::Head { read } => {
                     if !this.armed {
@@ -113,13 +118,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeaderDeadline<T> {
                     let before = buf.filled().len();
                     match Pin::new(&mut this.inner).poll_read(cx, buf) {
                         Poll::Ready(result) => {
-                            this.phase = Phase::Head { read: read + buf.filled().len() - before };
+                            this.phase = Phase::Head {
+                                read: read + buf.filled().len() - before,
+                            };
                             return Poll::Ready(result);
                         }
                         Poll::Pending => {
                             ready!(this.sleep.as_mut().poll(cx));
                             // Deadline passed with no complete head.
-                            this.phase = if read > 0 { Phase::Answering { written: 0 } } else { Phase::Closed };
+                            this.phase = if read > 0 {
+                                Phase::Answering { written: 0 }
+                            } else {
+                                Phase::Closed
+                            };
                         }
                     }
                 }
@@ -129,7 +140,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for HeaderDeadline<T> {
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for HeaderDeadline<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 

@@ -24,8 +24,18 @@ pub struct ApiError {
 
 impl ApiError {
     /// Creates an error with the given status, stable code and human message.
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into(), headers: Vec::new(), body: None }
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            headers: Vec::new(),
+            body: None,
+        }
     }
 
     /// `400 invalid_request`: the request is well-formed JSON but breaks the API's rules.
@@ -51,20 +61,32 @@ impl ApiError {
     /// `429 rate_limited` with a `Retry-After` of `retry_after_secs` (at least one second).
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         let secs = retry_after_secs.max(1);
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many requests; retry in {secs} s"))
-            .with_header(RETRY_AFTER, HeaderValue::from(secs))
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests; retry in {secs} s"),
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from(secs))
     }
 
     /// `503 store_unavailable`: the state store did not answer; nothing was accepted.
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", message)
-            .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            message,
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
     }
 
     /// `500 internal`: a fault of the server, never of the caller. The message is generic on
     /// purpose; the detail goes to the log.
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
     }
 
     /// Adds a response header.
@@ -98,9 +120,9 @@ impl ApiError {
 
     /// Renders the error as a response.
     pub fn into_response(self) -> Response {
-        let body = self.body.unwrap_or_else(|| {
-            serde_json::json!({ "error": { "code": self.code, "message": self.message } })
-        });
+        let body = self.body.unwrap_or_else(
+            || serde_json::json!({ "error": { "code": self.code, "message": self.message } }),
+        );
         let mut response = full(self.status, serde_json::to_vec(&body).unwrap_or_default());
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -113,7 +135,13 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 

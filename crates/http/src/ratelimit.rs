@@ -28,7 +28,12 @@ impl RateLimit {
     /// # Errors
     /// `429 rate_limited` with `Retry-After` when over the limit; `503` when the store is down
     /// (a limit that cannot be counted is not waived).
-    pub async fn check(&self, store: &dyn Store, surface: &str, subject: &str) -> Result<(), ApiError> {
+    pub async fn check(
+        &self,
+        store: &dyn Store,
+        surface: &str,
+        subject: &str,
+    ) -> Result<(), ApiError> {
         let digest = Sha256::digest(subject.as_bytes());
         let id = crate::hex(&digest[..16]);
         let key = Key::new(surface, &format!("rl-{}", self.name), &id).map_err(|error| {
@@ -38,7 +43,9 @@ impl RateLimit {
         let window = store.incr_window(&key, self.window).await?;
         if window.count > self.limit {
             let secs = window.resets_in.as_millis().div_ceil(1000);
-            return Err(ApiError::rate_limited(u64::try_from(secs).unwrap_or(u64::MAX)));
+            return Err(ApiError::rate_limited(
+                u64::try_from(secs).unwrap_or(u64::MAX),
+            ));
         }
         Ok(())
     }

@@ -21,7 +21,10 @@ impl Params {
 
     /// The value captured for `name`, if the route has that parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -38,8 +41,21 @@ pub struct Request {
 
 impl Request {
     /// Builds a request; the server does this, tests may too.
-    pub fn new(method: Method, uri: Uri, headers: HeaderMap, body: Bytes, client_ip: IpAddr) -> Self {
-        Self { method, uri, headers, body, client_ip, params: Params::default() }
+    pub fn new(
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+        client_ip: IpAddr,
+    ) -> Self {
+        Self {
+            method,
+            uri,
+            headers,
+            body,
+            client_ip,
+            params: Params::default(),
+        }
     }
 
     pub(crate) fn set_params(&mut self, params: Params) {
@@ -83,17 +99,25 @@ impl Request {
     /// `404 not_found` when the route has no such parameter (a routing mistake of the surface,
     /// reported as a missing resource rather than a panic).
     pub fn param(&self, name: &str) -> Result<&str, ApiError> {
-        self.params.get(name).ok_or_else(|| ApiError::not_found(format!("no path parameter {name}")))
+        self.params
+            .get(name)
+            .ok_or_else(|| ApiError::not_found(format!("no path parameter {name}")))
     }
 
     /// The decoded query string as pairs, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        self.uri.query().map(|q| form_pairs(q.as_bytes())).unwrap_or_default()
+        self.uri
+            .query()
+            .map(|q| form_pairs(q.as_bytes()))
+            .unwrap_or_default()
     }
 
     /// The first query value for `name`.
     pub fn query(&self, name: &str) -> Option<String> {
-        self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Parses the body as JSON into `T`.
@@ -147,7 +171,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => ApiError::bad_request("invalid_request", format!("invalid request body: {e}")),
+            Category::Data => {
+                ApiError::bad_request("invalid_request", format!("invalid request body: {e}"))
+            }
             Category::Syntax | Category::Eof | Category::Io => {
                 ApiError::bad_request("invalid_json", format!("body is not valid JSON: {e}"))
             }
@@ -177,15 +203,13 @@ pub(crate) fn percent_decode(input: &[u8], plus_is_space: bool) -> String {
     while i < input.len() {
         match input[i] {
             b'+' if plus_is_space => out.push(b' '),
-            b'%' => {
-                match (hex(input.get(i + 1)), hex(input.get(i + 2))) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' => match (hex(input.get(i + 1)), hex(input.get(i + 2))) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -209,10 +233,17 @@ mod tests {
     #[test]
     fn decodes_forms_like_browsers() {
         let pairs = form_pairs(b"a=1&b=x+y&c=%41%2f&d=%zz&e&&f=%4");
-        let expect: Vec<(String, String)> = [("a", "1"), ("b", "x y"), ("c", "A/"), ("d", "%zz"), ("e", ""), ("f", "%4")]
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect();
+        let expect: Vec<(String, String)> = [
+            ("a", "1"),
+            ("b", "x y"),
+            ("c", "A/"),
+            ("d", "%zz"),
+            ("e", ""),
+            ("f", "%4"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
         assert_eq!(pairs, expect);
     }
 }

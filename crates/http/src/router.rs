@@ -17,7 +17,8 @@ use crate::response::Response;
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-type Handler<S> = Arc<dyn Fn(Arc<S>, Request) -> BoxFuture<Result<Response, ApiError>> + Send + Sync>;
+type Handler<S> =
+    Arc<dyn Fn(Arc<S>, Request) -> BoxFuture<Result<Response, ApiError>> + Send + Sync>;
 type OriginCheck<S> = Arc<dyn Fn(Arc<S>, Params, String) -> BoxFuture<bool> + Send + Sync>;
 
 /// Which browser origins may call the routes of one pattern.
@@ -36,7 +37,9 @@ impl<S> Cors<S> {
         F: Fn(Arc<S>, Params, String) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + Send + 'static,
     {
-        Self::Check(Arc::new(move |state, params, origin| Box::pin(f(state, params, origin))))
+        Self::Check(Arc::new(move |state, params, origin| {
+            Box::pin(f(state, params, origin))
+        }))
     }
 
     pub(crate) async fn allows(&self, state: Arc<S>, params: Params, origin: &str) -> bool {
@@ -77,21 +80,42 @@ pub struct Router<S> {
 
 impl<S> std::fmt::Debug for Router<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.routes.iter().map(|r| format!("{} {}", r.method, r.pattern))).finish()
+        f.debug_list()
+            .entries(
+                self.routes
+                    .iter()
+                    .map(|r| format!("{} {}", r.method, r.pattern)),
+            )
+            .finish()
     }
 }
 
 impl<S> Default for Router<S> {
     fn default() -> Self {
-        Self { routes: Vec::new(), cors: Vec::new() }
+        Self {
+            routes: Vec::new(),
+            cors: Vec::new(),
+        }
     }
 }
 
 /// What routing a request found.
 pub(crate) enum Found<'a, S> {
-    Route { pattern: &'static str, handler: Handler<S>, params: Params, cors: Option<Arc<Cors<S>>> },
-    Preflight { pattern: &'static str, allow: Vec<Method>, params: Params, cors: Arc<Cors<S>> },
-    WrongMethod { allow: Vec<&'a Method> },
+    Route {
+        pattern: &'static str,
+        handler: Handler<S>,
+        params: Params,
+        cors: Option<Arc<Cors<S>>>,
+    },
+    Preflight {
+        pattern: &'static str,
+        allow: Vec<Method>,
+        params: Params,
+        cors: Arc<Cors<S>>,
+    },
+    WrongMethod {
+        allow: Vec<&'a Method>,
+    },
     Nothing,
 }
 
@@ -154,11 +178,19 @@ impl<S: Send + Sync + 'static> Router<S> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
         let mut allow = Vec::new();
         for route in &self.routes {
-            let Some(params) = matches(&route.segments, &parts) else { continue };
-            let same = route.method == *method || (*method == Method::HEAD && route.method == Method::GET);
+            let Some(params) = matches(&route.segments, &parts) else {
+                continue;
+            };
+            let same =
+                route.method == *method || (*method == Method::HEAD && route.method == Method::GET);
             if same {
                 let cors = self.cors_for(&route.segments);
-                return Found::Route { pattern: route.pattern, handler: route.handler.clone(), params, cors };
+                return Found::Route {
+                    pattern: route.pattern,
+                    handler: route.handler.clone(),
+                    params,
+                    cors,
+                };
             }
             allow.push(&route.method);
         }
@@ -166,11 +198,20 @@ impl<S: Send + Sync + 'static> Router<S> {
             return Found::Nothing;
         }
         if *method == Method::OPTIONS {
-            if let Some(route) = self.routes.iter().find(|r| matches(&r.segments, &parts).is_some()) {
+            if let Some(route) = self
+                .routes
+                .iter()
+                .find(|r| matches(&r.segments, &parts).is_some())
+            {
                 if let Some(cors) = self.cors_for(&route.segments) {
                     let params = matches(&route.segments, &parts).unwrap_or_default();
                     let allow = allow.into_iter().cloned().collect();
-                    return Found::Preflight { pattern: route.pattern, allow, params, cors };
+                    return Found::Preflight {
+                        pattern: route.pattern,
+                        allow,
+                        params,
+                        cors,
+                    };
                 }
             }
         }
@@ -178,22 +219,33 @@ impl<S: Send + Sync + 'static> Router<S> {
     }
 
     fn cors_for(&self, segments: &[Segment]) -> Option<Arc<Cors<S>>> {
-        self.cors.iter().find(|(s, _)| s == segments).map(|(_, c)| c.clone())
+        self.cors
+            .iter()
+            .find(|(s, _)| s == segments)
+            .map(|(_, c)| c.clone())
     }
 }
 
 fn parse_pattern(pattern: &'static str) -> Vec<Segment> {
-    assert!(pattern.starts_with('/'), "route pattern {pattern:?} must start with /");
+    assert!(
+        pattern.starts_with('/'),
+        "route pattern {pattern:?} must start with /"
+    );
     pattern
         .split('/')
         .skip(1)
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => {
-                assert!(!name.is_empty(), "empty capture in route pattern {pattern:?}");
-                Segment::Capture(name)
-            }
-            None => Segment::Literal(s),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    assert!(
+                        !name.is_empty(),
+                        "empty capture in route pattern {pattern:?}"
+                    );
+                    Segment::Capture(name)
+                }
+                None => Segment::Literal(s),
+            },
+        )
         .collect()
 }
 

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{
-    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW, CONTENT_LENGTH, ORIGIN, VARY,
-    X_CONTENT_TYPE_OPTIONS,
+    HeaderValue, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
+    CONTENT_LENGTH, ORIGIN, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Limited};
@@ -71,13 +71,21 @@ pub struct App<S> {
 
 impl<S> std::fmt::Debug for App<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("surface", &self.surface).field("router", &self.router).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("surface", &self.surface)
+            .field("router", &self.router)
+            .finish_non_exhaustive()
     }
 }
 
 impl<S: Send + Sync + 'static> App<S> {
     /// An app for `surface` (used in metrics and logs) with default [`Limits`].
-    pub fn new(surface: &'static str, state: Arc<S>, store: Arc<dyn Store>, router: Router<S>) -> Self {
+    pub fn new(
+        surface: &'static str,
+        state: Arc<S>,
+        store: Arc<dyn Store>,
+        router: Router<S>,
+    ) -> Self {
         Self {
             surface,
             state,
@@ -141,12 +149,23 @@ impl<S: Send + Sync + 'static> App<S> {
         let (route, mut response) = self.dispatch(request, peer).await;
         let status = response.status();
         let headers = response.headers_mut();
-        headers.entry(X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+        headers
+            .entry(X_CONTENT_TYPE_OPTIONS)
+            .or_insert(HeaderValue::from_static("nosniff"));
         if method == Method::HEAD {
             *response.body_mut() = http_body_util::Full::new(Bytes::new());
         }
-        let labels = [("surface", self.surface), ("route", route), ("method", method.as_str()), ("status", status.as_str())];
-        self.metrics.inc("watchword_http_requests_total", "HTTP requests answered.", &labels);
+        let labels = [
+            ("surface", self.surface),
+            ("route", route),
+            ("method", method.as_str()),
+            ("status", status.as_str()),
+        ];
+        self.metrics.inc(
+            "watchword_http_requests_total",
+            "HTTP requests answered.",
+            &labels,
+        );
         self.metrics.observe(
             "watchword_http_request_duration_seconds",
             "Time to answer an HTTP request.",
@@ -163,55 +182,72 @@ impl<S: Send + Sync + 'static> App<S> {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = request.uri().path().to_owned();
-        match path.as_str() {
-            "/healthz" => return ("/healthz", json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
-            "/readyz" => return ("/readyz", self.readiness().await),
-            "/metrics" => {
-                return ("/metrics", with_type(StatusCode::OK, "text/plain; version=0.0.4", self.metrics.render()));
-            }
-            _ => {}
+        if let Some(answer) = self.operations(&path).await {
+            return answer;
         }
-        let origin = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let origin = request
+            .headers()
+            .get(ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         match self.router.find(request.method(), &path) {
             Found::Nothing => {
                 if path.starts_with("/assets/") {
                     let (parts, _) = request.into_parts();
-                    let head = Request::new(parts.method, parts.uri, parts.headers, Bytes::new(), peer);
+                    let head =
+                        Request::new(parts.method, parts.uri, parts.headers, Bytes::new(), peer);
                     if let Some(response) = self.assets.serve(&head) {
                         return ("/assets", response);
                     }
                 }
-                ("unmatched", ApiError::not_found(format!("no route for {path}")).into_response())
+                (
+                    "unmatched",
+                    ApiError::not_found(format!("no route for {path}")).into_response(),
+                )
             }
             Found::WrongMethod { allow } => {
-                let list = allow.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
-                let error = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("use {list}"));
-                let error = error.with_header(ALLOW, HeaderValue::from_str(&list).unwrap_or(HeaderValue::from_static("")));
+                let list = allow
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let error = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    format!("use {list}"),
+                );
+                let error = error.with_header(
+                    ALLOW,
+                    HeaderValue::from_str(&list).unwrap_or(HeaderValue::from_static("")),
+                );
                 ("unmatched", error.into_response())
             }
-            Found::Preflight { pattern, allow, params, cors } => {
-                let Some(origin) = origin else {
-                    return (pattern, ApiError::bad_request("invalid_request", "preflight without Origin").into_response());
-                };
-                if !cors.allows(self.state.clone(), params, &origin).await {
-                    return (pattern, origin_refused(&origin));
-                }
-                let mut response = full(StatusCode::NO_CONTENT, Bytes::new());
-                let methods = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
-                let headers = response.headers_mut();
-                set_allow_origin(headers, &origin);
-                headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_str(&methods).unwrap_or(HeaderValue::from_static("GET")));
-                let wanted = request.headers().get(ACCESS_CONTROL_REQUEST_HEADERS).and_then(|v| v.to_str().ok()).unwrap_or("");
-                if !wanted.is_empty() {
-                    headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_REQUEST_HEADERS));
-                }
-                headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-                (pattern, response)
+            Found::Preflight {
+                pattern,
+                allow,
+                params,
+                cors,
+            } => {
+                let wanted = request
+                    .headers()
+                    .contains_key(ACCESS_CONTROL_REQUEST_HEADERS);
+                (
+                    pattern,
+                    self.preflight(origin, &allow, params, &cors, wanted).await,
+                )
             }
-            Found::Route { pattern, handler, params, cors } => {
+            Found::Route {
+                pattern,
+                handler,
+                params,
+                cors,
+            } => {
                 let cors_origin = match (&cors, origin) {
                     (Some(cors), Some(origin)) => {
-                        if !cors.allows(self.state.clone(), params.clone(), &origin).await {
+                        if !cors
+                            .allows(self.state.clone(), params.clone(), &origin)
+                            .await
+                        {
                             return (pattern, origin_refused(&origin));
                         }
                         Some(origin)
@@ -233,6 +269,64 @@ impl<S: Send + Sync + 'static> App<S> {
         }
     }
 
+    /// The endpoints every server has: `/healthz`, `/readyz`, `/metrics`.
+    async fn operations(&self, path: &str) -> Option<(&'static str, Response)> {
+        Some(match path {
+            "/healthz" => (
+                "/healthz",
+                json(StatusCode::OK, &serde_json::json!({"status": "ok"})),
+            ),
+            "/readyz" => ("/readyz", self.readiness().await),
+            "/metrics" => (
+                "/metrics",
+                with_type(
+                    StatusCode::OK,
+                    "text/plain; version=0.0.4",
+                    self.metrics.render(),
+                ),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// Answers a CORS preflight for a route whose `cors` policy decides on `origin`.
+    async fn preflight(
+        &self,
+        origin: Option<String>,
+        allow: &[Method],
+        params: crate::request::Params,
+        cors: &crate::router::Cors<S>,
+        wants_headers: bool,
+    ) -> Response {
+        let Some(origin) = origin else {
+            return ApiError::bad_request("invalid_request", "preflight without Origin")
+                .into_response();
+        };
+        if !cors.allows(self.state.clone(), params, &origin).await {
+            return origin_refused(&origin);
+        }
+        let mut response = full(StatusCode::NO_CONTENT, Bytes::new());
+        let methods = allow
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let headers = response.headers_mut();
+        set_allow_origin(headers, &origin);
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_str(&methods).unwrap_or(HeaderValue::from_static("GET")),
+        );
+        if wants_headers {
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(CORS_REQUEST_HEADERS),
+            );
+        }
+        headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        response
+    }
+
     /// Reads the body within the size limit and the request deadline.
     async fn read<B>(&self, request: http::Request<B>, peer: IpAddr) -> Result<Request, ApiError>
     where
@@ -243,23 +337,51 @@ impl<S: Send + Sync + 'static> App<S> {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                format!("request body is larger than {} bytes", self.limits.body_bytes),
+                format!(
+                    "request body is larger than {} bytes",
+                    self.limits.body_bytes
+                ),
             )
         };
-        let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let declared = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > self.limits.body_bytes as u64) {
             return Err(too_large());
         }
         let (parts, body) = request.into_parts();
-        let collected = tokio::time::timeout(self.limits.request_timeout, Limited::new(body, self.limits.body_bytes).collect()).await;
+        let collected = tokio::time::timeout(
+            self.limits.request_timeout,
+            Limited::new(body, self.limits.body_bytes).collect(),
+        )
+        .await;
         let bytes = match collected {
             Err(_) => return Err(timeout_error()),
-            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-            Ok(Err(error)) => return Err(ApiError::bad_request("invalid_body", format!("could not read the body: {error}"))),
+            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                return Err(too_large())
+            }
+            Ok(Err(error)) => {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    format!("could not read the body: {error}"),
+                ))
+            }
             Ok(Ok(collected)) => collected.to_bytes(),
         };
-        let client_ip = if self.trust_forwarded { forwarded_for(&parts.headers).unwrap_or(peer) } else { peer };
-        Ok(Request::new(parts.method, parts.uri, parts.headers, bytes, client_ip))
+        let client_ip = if self.trust_forwarded {
+            forwarded_for(&parts.headers).unwrap_or(peer)
+        } else {
+            peer
+        };
+        Ok(Request::new(
+            parts.method,
+            parts.uri,
+            parts.headers,
+            bytes,
+            client_ip,
+        ))
     }
 
     /// Runs a handler on its own task, so a panic becomes a `500` and the deadline a `503`.
@@ -270,13 +392,22 @@ impl<S: Send + Sync + 'static> App<S> {
             Ok(Ok(Ok(response))) => response,
             Ok(Ok(Err(error))) => {
                 if error.status().is_server_error() {
-                    tracing::warn!(surface = self.surface, code = error.code(), "{}", error.message());
+                    tracing::warn!(
+                        surface = self.surface,
+                        code = error.code(),
+                        "{}",
+                        error.message()
+                    );
                 }
                 error.into_response()
             }
             Ok(Err(join)) => {
                 tracing::error!(surface = self.surface, error = %join, "handler panicked");
-                self.metrics.inc("watchword_http_panics_total", "Handlers that panicked.", &[("surface", self.surface)]);
+                self.metrics.inc(
+                    "watchword_http_panics_total",
+                    "Handlers that panicked.",
+                    &[("surface", self.surface)],
+                );
                 ApiError::internal().into_response()
             }
             Err(_) => {
@@ -291,9 +422,15 @@ impl<S: Send + Sync + 'static> App<S> {
             Ok(Ok(())) => json(StatusCode::OK, &serde_json::json!({"status": "ready"})),
             Ok(Err(error)) => {
                 tracing::warn!(%error, "not ready");
-                json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable", "store": error.to_string()}))
+                json(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &serde_json::json!({"status": "unavailable", "store": error.to_string()}),
+                )
             }
-            Err(_) => json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable", "store": "timed out"})),
+            Err(_) => json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &serde_json::json!({"status": "unavailable", "store": "timed out"}),
+            ),
         }
     }
 
@@ -303,7 +440,11 @@ impl<S: Send + Sync + 'static> App<S> {
     /// # Errors
     /// Only if the listener's address cannot be read; accept errors (such as running out of
     /// file descriptors) are logged and retried.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
         let app = Arc::new(self);
         let local = listener.local_addr()?;
         tracing::info!(surface = app.surface, %local, "listening");
@@ -332,7 +473,12 @@ impl<S: Send + Sync + 'static> App<S> {
         Ok(())
     }
 
-    fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, graceful: &GracefulShutdown) {
+    fn connection(
+        self: Arc<Self>,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        graceful: &GracefulShutdown,
+    ) {
         let _ = stream.set_nodelay(true);
         let in_request = InRequest::default();
         let io = HeaderDeadline::new(stream, self.limits.header_read_timeout, in_request.clone());
@@ -363,7 +509,11 @@ impl<S: Send + Sync + 'static> App<S> {
 }
 
 fn timeout_error() -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again")
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        "the request took too long; try again",
+    )
 }
 
 fn origin_refused(origin: &str) -> Response {
@@ -379,7 +529,12 @@ fn set_allow_origin(headers: &mut http::HeaderMap, origin: &str) {
 }
 
 fn forwarded_for(headers: &http::HeaderMap) -> Option<IpAddr> {
-    let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?
+        .to_str()
+        .ok()?;
     last.rsplit(',').next()?.trim().parse().ok()
 }
 

@@ -26,8 +26,15 @@ pub fn vectors_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("CI").is_none(), "CI is set but the vector folder {} is missing", dir.display());
-    eprintln!("note: {} is missing; skipping a published-vector test", dir.display());
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but the vector folder {} is missing",
+        dir.display()
+    );
+    eprintln!(
+        "note: {} is missing; skipping a published-vector test",
+        dir.display()
+    );
     None
 }
 
@@ -64,8 +71,13 @@ pub fn fuzz_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
         .unwrap_or_else(|err| panic!("reading {}: {err}", dir.display()))
         .map(|entry| {
             let path = entry.expect("directory entry").path();
-            let name = path.file_name().expect("file name").to_string_lossy().into_owned();
-            let bytes = std::fs::read(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+            let name = path
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            let bytes = std::fs::read(&path)
+                .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
             (name, bytes)
         })
         .collect();
@@ -80,5 +92,8 @@ pub fn fuzz_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 /// On odd length or a non-hex character: test input is trusted.
 pub fn hex(text: &str) -> Vec<u8> {
     assert!(text.len() % 2 == 0, "odd-length hex {text:?}");
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit")).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
+        .collect()
 }

@@ -27,6 +27,10 @@ pub(crate) fn watchword(args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// The one JSON object a `verify` command prints.
 pub(crate) fn stdout_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not one JSON object ({e}): {:?} / stderr {:?}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "stdout is not one JSON object ({e}): {:?} / stderr {:?}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
     })
 }

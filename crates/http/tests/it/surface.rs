@@ -8,7 +8,9 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
-use watchword_http::{ok, ApiError, App, Assets, Cors, Limits, RateLimit, Request, Response, Router};
+use watchword_http::{
+    ok, ApiError, App, Assets, Cors, Limits, RateLimit, Request, Response, Router,
+};
 use watchword_store::Store;
 
 use crate::client::{get, post_json, read_reply, request, send_raw};
@@ -29,7 +31,9 @@ struct Greeting {
 
 async fn echo(_: Arc<State>, request: Request) -> Result<Response, ApiError> {
     let greeting: Greeting = request.json()?;
-    Ok(ok(&serde_json::json!({ "hello": greeting.name, "count": greeting.count })))
+    Ok(ok(
+        &serde_json::json!({ "hello": greeting.name, "count": greeting.count }),
+    ))
 }
 
 async fn item(_: Arc<State>, request: Request) -> Result<Response, ApiError> {
@@ -37,15 +41,26 @@ async fn item(_: Arc<State>, request: Request) -> Result<Response, ApiError> {
 }
 
 async fn remember(state: Arc<State>, request: Request) -> Result<Response, ApiError> {
-    let key = watchword_store::Key::new("test", "item", request.param("id")?).map_err(|_| ApiError::bad_request("invalid_id", "bad id"))?;
+    let key = watchword_store::Key::new("test", "item", request.param("id")?)
+        .map_err(|_| ApiError::bad_request("invalid_id", "bad id"))?;
     state.store.put(&key, b"1", Duration::from_secs(60)).await?;
     Ok(ok(&serde_json::json!({ "stored": true })))
 }
 
-const LIMIT: RateLimit = RateLimit { name: "limited-ip", limit: 3, window: Duration::from_secs(60) };
+const LIMIT: RateLimit = RateLimit {
+    name: "limited-ip",
+    limit: 3,
+    window: Duration::from_secs(60),
+};
 
 async fn limited(state: Arc<State>, request: Request) -> Result<Response, ApiError> {
-    LIMIT.check(state.store.as_ref(), "test", &request.client_ip().to_string()).await?;
+    LIMIT
+        .check(
+            state.store.as_ref(),
+            "test",
+            &request.client_ip().to_string(),
+        )
+        .await?;
     Ok(ok(&serde_json::json!({ "ok": true })))
 }
 
@@ -99,18 +114,37 @@ async fn start(store: Arc<dyn Store>) -> Running {
         .get("/slow", slow)
         .get("/brief", brief)
         .cors("/echo", Cors::Origins(vec!["https://shop.example".into()]))
-        .cors("/items/{id}", Cors::check(|_, params, origin| async move { params.get("id") == Some("open") && origin.ends_with(".example") }));
-    let assets = Assets::new().with("widget.js", "text/javascript; charset=utf-8", &b"console.log('w');"[..]);
+        .cors(
+            "/items/{id}",
+            Cors::check(|_, params, origin| async move {
+                params.get("id") == Some("open") && origin.ends_with(".example")
+            }),
+        );
+    let assets = Assets::new().with(
+        "widget.js",
+        "text/javascript; charset=utf-8",
+        &b"console.log('w');"[..],
+    );
     let started = Arc::new(tokio::sync::Notify::new());
-    let state = State { store: store.clone(), started: started.clone() };
-    let app = App::new("test", Arc::new(state), store, router).with_limits(limits()).with_assets(assets);
+    let state = State {
+        store: store.clone(),
+        started: started.clone(),
+    };
+    let app = App::new("test", Arc::new(state), store, router)
+        .with_limits(limits())
+        .with_assets(assets);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(listener, async move {
         let _ = stopped.await;
     }));
-    Running { addr, started, stop: Some(stop), task }
+    Running {
+        addr,
+        started,
+        stop: Some(stop),
+        task,
+    }
 }
 
 fn memory() -> Arc<dyn Store> {
@@ -119,11 +153,20 @@ fn memory() -> Arc<dyn Store> {
 
 async fn assert_serving(addr: SocketAddr) {
     let reply = post_json(addr, "/echo", br#"{"name":"ada","count":2}"#).await;
-    assert_eq!(reply.status, 200, "{:?}", String::from_utf8_lossy(&reply.body));
-    assert_eq!(reply.json(), serde_json::json!({"hello": "ada", "count": 2}));
+    assert_eq!(
+        reply.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"hello": "ada", "count": 2})
+    );
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one table of cases
 async fn bad_requests_get_documented_errors_and_the_server_keeps_serving() {
     let server = start(memory()).await;
     let addr = server.addr;
@@ -131,27 +174,132 @@ async fn bad_requests_get_documented_errors_and_the_server_keeps_serving() {
     let json = [("content-type", "application/json")];
     // (what, raw request, status, code)
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("bad JSON", request("POST", "/echo", &json, Some(b"{\"name\": ")), 400, "invalid_json"),
-        ("not JSON at all", request("POST", "/echo", &json, Some(b"name=ada")), 400, "invalid_json"),
-        ("wrong type", request("POST", "/echo", &json, Some(br#"{"name":"ada","count":"two"}"#)), 400, "invalid_request"),
-        ("negative count", request("POST", "/echo", &json, Some(br#"{"name":"ada","count":-1}"#)), 400, "invalid_request"),
-        ("missing field", request("POST", "/echo", &json, Some(br#"{"name":"ada"}"#)), 400, "invalid_request"),
-        ("unknown field", request("POST", "/echo", &json, Some(br#"{"name":"ada","count":1,"x":1}"#)), 400, "invalid_request"),
-        ("wrong content type", request("POST", "/echo", &[("content-type", "text/plain")], Some(br#"{"name":"a","count":1}"#)), 415, "unsupported_media_type"),
-        ("body over the limit", request("POST", "/echo", &json, Some(&big)), 413, "body_too_large"),
-        ("chunked body over the limit", chunked("/echo", &big), 413, "body_too_large"),
-        ("unknown route", request("GET", "/nowhere", &[], None), 404, "not_found"),
-        ("wrong method", request("DELETE", "/echo", &[], None), 405, "method_not_allowed"),
-        ("unknown asset", request("GET", "/assets/nope.js", &[], None), 404, "not_found"),
-        ("panicking handler", request("GET", "/panics", &[], None), 500, "internal"),
-        ("slow handler", request("GET", "/slow", &[], None), 503, "timeout"),
+        (
+            "bad JSON",
+            request("POST", "/echo", &json, Some(b"{\"name\": ")),
+            400,
+            "invalid_json",
+        ),
+        (
+            "not JSON at all",
+            request("POST", "/echo", &json, Some(b"name=ada")),
+            400,
+            "invalid_json",
+        ),
+        (
+            "wrong type",
+            request(
+                "POST",
+                "/echo",
+                &json,
+                Some(br#"{"name":"ada","count":"two"}"#),
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            "negative count",
+            request(
+                "POST",
+                "/echo",
+                &json,
+                Some(br#"{"name":"ada","count":-1}"#),
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            "missing field",
+            request("POST", "/echo", &json, Some(br#"{"name":"ada"}"#)),
+            400,
+            "invalid_request",
+        ),
+        (
+            "unknown field",
+            request(
+                "POST",
+                "/echo",
+                &json,
+                Some(br#"{"name":"ada","count":1,"x":1}"#),
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            "wrong content type",
+            request(
+                "POST",
+                "/echo",
+                &[("content-type", "text/plain")],
+                Some(br#"{"name":"a","count":1}"#),
+            ),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "body over the limit",
+            request("POST", "/echo", &json, Some(&big)),
+            413,
+            "body_too_large",
+        ),
+        (
+            "chunked body over the limit",
+            chunked("/echo", &big),
+            413,
+            "body_too_large",
+        ),
+        (
+            "unknown route",
+            request("GET", "/nowhere", &[], None),
+            404,
+            "not_found",
+        ),
+        (
+            "wrong method",
+            request("DELETE", "/echo", &[], None),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "unknown asset",
+            request("GET", "/assets/nope.js", &[], None),
+            404,
+            "not_found",
+        ),
+        (
+            "panicking handler",
+            request("GET", "/panics", &[], None),
+            500,
+            "internal",
+        ),
+        (
+            "slow handler",
+            request("GET", "/slow", &[], None),
+            503,
+            "timeout",
+        ),
     ];
     for (what, raw, status, code) in cases {
         let reply = send_raw(addr, &raw).await;
-        assert_eq!(reply.status, status, "{what}: {}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(
+            reply.status,
+            status,
+            "{what}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
         assert_eq!(reply.error_code(), code, "{what}");
-        assert!(!reply.json()["error"]["message"].as_str().unwrap_or("").is_empty(), "{what}: a message for people");
-        assert_eq!(reply.header("content-type"), Some("application/json"), "{what}");
+        assert!(
+            !reply.json()["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .is_empty(),
+            "{what}: a message for people"
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{what}"
+        );
         assert_serving(addr).await;
     }
     let reply = send_raw(addr, &request("DELETE", "/echo", &[], None)).await;
@@ -180,7 +328,10 @@ async fn a_slow_request_head_gets_408_and_an_idle_connection_is_closed() {
 
     // Part of a head, then nothing: the deadline answers 408 with the JSON error and closes.
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(b"POST /echo HTTP/1.1\r\nhost: test\r\ncontent-").await.expect("write");
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nhost: test\r\ncontent-")
+        .await
+        .expect("write");
     let reply = read_reply(&mut stream).await;
     assert_eq!(reply.status, 408);
     assert_eq!(reply.error_code(), "header_timeout");
@@ -189,9 +340,17 @@ async fn a_slow_request_head_gets_408_and_an_idle_connection_is_closed() {
     // No byte at all: closed without a word, as an idle keep-alive connection would be.
     let mut idle = TcpStream::connect(addr).await.expect("connect");
     let mut buf = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read_to_end(&mut idle, &mut buf)).await;
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut idle, &mut buf),
+    )
+    .await;
     assert!(read.is_ok(), "idle connection closed within the deadline");
-    assert!(buf.is_empty(), "nothing written to an idle connection: {:?}", String::from_utf8_lossy(&buf));
+    assert!(
+        buf.is_empty(),
+        "nothing written to an idle connection: {:?}",
+        String::from_utf8_lossy(&buf)
+    );
 
     assert_serving(addr).await;
     server.shutdown().await;
@@ -202,11 +361,20 @@ async fn keep_alive_connections_serve_several_requests() {
     let server = start(memory()).await;
     let mut stream = TcpStream::connect(server.addr).await.expect("connect");
     for _ in 0..3 {
-        stream.write_all(b"GET /items/1 HTTP/1.1\r\nhost: test\r\n\r\n").await.expect("write");
+        stream
+            .write_all(b"GET /items/1 HTTP/1.1\r\nhost: test\r\n\r\n")
+            .await
+            .expect("write");
         // A head deadline of 400 ms between requests must not cut a connection in use.
         let mut buf = [0u8; 1024];
-        let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await.expect("read");
-        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+        let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buf)
+            .await
+            .expect("read");
+        assert!(
+            String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&buf[..n])
+        );
     }
     server.shutdown().await;
 }
@@ -217,7 +385,11 @@ async fn path_parameters_are_decoded() {
     let reply = get(server.addr, "/items/a%20b").await;
     assert_eq!(reply.json(), serde_json::json!({"id": "a b"}));
     let reply = get(server.addr, "/items/a+b").await;
-    assert_eq!(reply.json(), serde_json::json!({"id": "a+b"}), "+ is literal in a path");
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"id": "a+b"}),
+        "+ is literal in a path"
+    );
     server.shutdown().await;
 }
 
@@ -231,7 +403,11 @@ async fn rate_limits_answer_429_with_retry_after() {
     let reply = send_raw(server.addr, &request("POST", "/limited", &[], Some(b""))).await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.error_code(), "rate_limited");
-    let retry: u64 = reply.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry: u64 = reply
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((1..=60).contains(&retry), "retry after {retry}");
     server.shutdown().await;
 }
@@ -241,14 +417,29 @@ async fn cors_is_sent_only_to_registered_origins() {
     let server = start(memory()).await;
     let addr = server.addr;
     let preflight = |origin: &'static str, path: &'static str| {
-        request("OPTIONS", path, &[("origin", origin), ("access-control-request-method", "POST"), ("access-control-request-headers", "content-type")], None)
+        request(
+            "OPTIONS",
+            path,
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            None,
+        )
     };
 
     let reply = send_raw(addr, &preflight("https://shop.example", "/echo")).await;
     assert_eq!(reply.status, 204);
-    assert_eq!(reply.header("access-control-allow-origin"), Some("https://shop.example"));
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
     assert_eq!(reply.header("access-control-allow-methods"), Some("POST"));
-    assert_eq!(reply.header("access-control-allow-headers"), Some("content-type, authorization"));
+    assert_eq!(
+        reply.header("access-control-allow-headers"),
+        Some("content-type, authorization")
+    );
 
     let reply = send_raw(addr, &preflight("https://evil.example", "/echo")).await;
     assert_eq!(reply.status, 403);
@@ -260,24 +451,57 @@ async fn cors_is_sent_only_to_registered_origins() {
     assert_eq!(reply.status, 403);
 
     let body = br#"{"name":"ada","count":1}"#;
-    let headers = [("content-type", "application/json"), ("origin", "https://shop.example")];
+    let headers = [
+        ("content-type", "application/json"),
+        ("origin", "https://shop.example"),
+    ];
     let reply = send_raw(addr, &request("POST", "/echo", &headers, Some(body))).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("access-control-allow-origin"), Some("https://shop.example"));
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
     assert_eq!(reply.header("vary"), Some("Origin"));
 
-    let headers = [("content-type", "application/json"), ("origin", "https://evil.example")];
+    let headers = [
+        ("content-type", "application/json"),
+        ("origin", "https://evil.example"),
+    ];
     let reply = send_raw(addr, &request("POST", "/echo", &headers, Some(body))).await;
-    assert_eq!(reply.status, 403, "a request from an unregistered origin is not executed");
+    assert_eq!(
+        reply.status, 403,
+        "a request from an unregistered origin is not executed"
+    );
 
     // Without Origin (a server-to-server call) there is nothing to check and no CORS header.
     let reply = post_json(addr, "/echo", body).await;
     assert_eq!(reply.header("access-control-allow-origin"), None);
 
     // A dynamic check sees the path parameters.
-    let reply = send_raw(addr, &request("GET", "/items/open", &[("origin", "https://a.example")], None)).await;
-    assert_eq!(reply.header("access-control-allow-origin"), Some("https://a.example"));
-    let reply = send_raw(addr, &request("GET", "/items/closed", &[("origin", "https://a.example")], None)).await;
+    let reply = send_raw(
+        addr,
+        &request(
+            "GET",
+            "/items/open",
+            &[("origin", "https://a.example")],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://a.example")
+    );
+    let reply = send_raw(
+        addr,
+        &request(
+            "GET",
+            "/items/closed",
+            &[("origin", "https://a.example")],
+            None,
+        ),
+    )
+    .await;
     assert_eq!(reply.status, 403);
     server.shutdown().await;
 }
@@ -290,26 +514,51 @@ async fn assets_have_etags_and_immutable_versioned_urls() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, b"console.log('w');");
     assert_eq!(reply.header("cache-control"), Some("no-cache"));
-    assert_eq!(reply.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
     let etag = reply.header("etag").expect("etag").to_owned();
 
-    let reply = send_raw(addr, &request("GET", "/assets/widget.js", &[("if-none-match", &etag)], None)).await;
+    let reply = send_raw(
+        addr,
+        &request(
+            "GET",
+            "/assets/widget.js",
+            &[("if-none-match", &etag)],
+            None,
+        ),
+    )
+    .await;
     assert_eq!(reply.status, 304);
     assert!(reply.body.is_empty());
 
     let version = etag.trim_matches('"');
     let reply = get(addr, &format!("/assets/{version}/widget.js")).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
 
     let reply = get(addr, "/assets/0000000000000000/widget.js").await;
-    assert_eq!(reply.status, 404, "a stale version is not served as immutable");
+    assert_eq!(
+        reply.status, 404,
+        "a stale version is not served as immutable"
+    );
 
     let assets = Assets::new().with("widget.js", "text/javascript", &b"console.log('w');"[..]);
     let asset = assets.get("widget.js").expect("asset");
-    assert_eq!(asset.versioned_path(), format!("/assets/{version}/widget.js"));
-    assert!(asset.sri().starts_with("sha384-") && asset.sri().len() == 7 + 64, "{}", asset.sri());
+    assert_eq!(
+        asset.versioned_path(),
+        format!("/assets/{version}/widget.js")
+    );
+    assert!(
+        asset.sri().starts_with("sha384-") && asset.sri().len() == 7 + 64,
+        "{}",
+        asset.sri()
+    );
     server.shutdown().await;
 }
 
@@ -322,14 +571,23 @@ async fn metrics_count_requests_by_route_and_status() {
     let _ = get(addr, "/nowhere").await;
     let reply = get(addr, "/metrics").await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("content-type"), Some("text/plain; version=0.0.4"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/plain; version=0.0.4")
+    );
     let text = String::from_utf8(reply.body).expect("utf-8");
     assert!(
         text.contains(r#"watchword_http_requests_total{surface="test",route="/items/{id}",method="GET",status="200"} 1"#),
         "{text}"
     );
-    assert!(text.contains(r#"route="unmatched",method="GET",status="404"} 1"#), "{text}");
-    assert!(text.contains("# TYPE watchword_http_request_duration_seconds histogram"), "{text}");
+    assert!(
+        text.contains(r#"route="unmatched",method="GET",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE watchword_http_request_duration_seconds histogram"),
+        "{text}"
+    );
     server.shutdown().await;
 }
 
@@ -343,7 +601,10 @@ async fn shutdown_lets_open_requests_finish_and_stops_accepting() {
     let reply = open.await.expect("request task");
     assert_eq!(reply.status, 200, "the open request finished");
     assert_eq!(reply.json(), serde_json::json!({"finished": true}));
-    assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
 }
 
 #[tokio::test]
@@ -355,18 +616,30 @@ async fn readiness_follows_redis_and_nothing_is_accepted_while_it_is_down() {
 
     assert_eq!(get(addr, "/healthz").await.status, 200);
     assert_eq!(get(addr, "/readyz").await.status, 200);
-    assert_eq!(send_raw(addr, &request("POST", "/items/a", &[], Some(b""))).await.status, 200);
+    assert_eq!(
+        send_raw(addr, &request("POST", "/items/a", &[], Some(b"")))
+            .await
+            .status,
+        200
+    );
 
     redis.kill().expect("kill redis");
     let reply = get(addr, "/readyz").await;
     assert_eq!(reply.status, 503);
     assert_eq!(reply.json()["status"], "unavailable");
-    assert_eq!(get(addr, "/healthz").await.status, 200, "alive even when not ready");
+    assert_eq!(
+        get(addr, "/healthz").await.status,
+        200,
+        "alive even when not ready"
+    );
     let reply = send_raw(addr, &request("POST", "/items/a", &[], Some(b""))).await;
     assert_eq!(reply.status, 503);
     assert_eq!(reply.error_code(), "store_unavailable");
     let reply = send_raw(addr, &request("POST", "/limited", &[], Some(b""))).await;
-    assert_eq!(reply.status, 503, "a rate limit that cannot be counted is not waived");
+    assert_eq!(
+        reply.status, 503,
+        "a rate limit that cannot be counted is not waived"
+    );
 
     redis.restart().expect("restart redis");
     let mut ready = false;
@@ -377,7 +650,15 @@ async fn readiness_follows_redis_and_nothing_is_accepted_while_it_is_down() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(ready, "ready again once Redis is back, without restarting the server");
-    assert_eq!(send_raw(addr, &request("POST", "/items/a", &[], Some(b""))).await.status, 200);
+    assert!(
+        ready,
+        "ready again once Redis is back, without restarting the server"
+    );
+    assert_eq!(
+        send_raw(addr, &request("POST", "/items/a", &[], Some(b"")))
+            .await
+            .status,
+        200
+    );
     server.shutdown().await;
 }
