@@ -12,11 +12,11 @@
 //! (only under `cargo bench`, not in `cargo test --benches`).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use watchword_benches::Row;
 use watchword_otp::{Secret, Totp};
 
 const SECRET: &[u8; 20] = b"bench totp secret 20";
@@ -99,44 +99,22 @@ fn verify(c: &mut Criterion) {
 
 criterion_group!(benches, verify);
 
-/// Mean time per call of `f` over a fixed wall-clock budget, after a warm-up.
-fn time_per_call(f: impl Fn() -> bool) -> Duration {
-    let budget = Duration::from_millis(300);
-    for _ in 0..100 {
-        black_box(f());
-    }
-    let start = Instant::now();
-    let mut calls = 0u32;
-    while start.elapsed() < budget {
-        for _ in 0..100 {
-            black_box(f());
-        }
-        calls += 100;
-    }
-    start.elapsed() / calls
-}
-
 fn print_ratios() {
     let case = Case::new();
-    eprintln!("\ntotp verify (SHA-1, 6 digits, window ±1), mean per call (timed loop):");
-    eprintln!(
-        "{:<6} {:>12} {:>12} {:>12} {:>14} {:>10}",
-        "code", "ours", "totp-rs", "raw (1 hotp)", "ours/totp-rs", "ours/raw"
-    );
-    for (name, code) in [("valid", &case.valid), ("wrong", &case.wrong)] {
-        let ours = time_per_call(|| case.ours(code));
-        let theirs = time_per_call(|| case.totp_rs(code));
-        let raw = time_per_call(|| Case::raw(code));
-        eprintln!(
-            "{:<6} {:>12.2?} {:>12.2?} {:>12.2?} {:>14.2} {:>10.2}",
+    let rows = [("valid", &case.valid), ("wrong", &case.wrong)].map(|(name, code)| {
+        Row::measure(
             name,
-            ours,
-            theirs,
-            raw,
-            ours.as_secs_f64() / theirs.as_secs_f64(),
-            ours.as_secs_f64() / raw.as_secs_f64(),
-        );
-    }
+            || case.ours(code),
+            || case.totp_rs(code),
+            || Case::raw(code),
+        )
+    });
+    watchword_benches::print_ratios(
+        "totp verify (SHA-1, 6 digits, window ±1)",
+        "totp-rs",
+        "raw 1 hotp",
+        &rows,
+    );
 }
 
 fn main() {

@@ -7,12 +7,13 @@
 //! ours/raw per algorithm (only under `cargo bench`, not in `cargo test --benches`).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, Criterion};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::{Sha256, Sha512};
+use watchword_benches::Row;
 use watchword_token::{
     Claims, Ed25519SigningKey, HmacKey, Jwk, JwkKey, SigningKey, UnixTime, Validation, VerifyingKey,
 };
@@ -164,43 +165,20 @@ fn verify(c: &mut Criterion) {
 
 criterion_group!(benches, verify);
 
-/// Mean time per call of `f` over a fixed wall-clock budget, after a warm-up.
-fn time_per_call(f: impl Fn() -> bool) -> Duration {
-    let budget = Duration::from_millis(300);
-    for _ in 0..100 {
-        black_box(f());
-    }
-    let start = Instant::now();
-    let mut calls = 0u32;
-    while start.elapsed() < budget {
-        for _ in 0..100 {
-            black_box(f());
-        }
-        calls += 100;
-    }
-    start.elapsed() / calls
-}
-
 fn print_ratios() {
-    eprintln!("\nverify, mean per call (timed loop):");
-    eprintln!(
-        "{:<6} {:>12} {:>12} {:>12} {:>14} {:>10}",
-        "alg", "ours", "jsonwebtoken", "raw", "ours/jwt", "ours/raw"
-    );
-    for case in cases() {
-        let ours = time_per_call(|| case.ours());
-        let theirs = time_per_call(|| case.jsonwebtoken());
-        let raw = time_per_call(|| case.raw());
-        eprintln!(
-            "{:<6} {:>12.2?} {:>12.2?} {:>12.2?} {:>14.2} {:>10.2}",
-            case.name,
-            ours,
-            theirs,
-            raw,
-            ours.as_secs_f64() / theirs.as_secs_f64(),
-            ours.as_secs_f64() / raw.as_secs_f64(),
-        );
-    }
+    let cases = cases();
+    let rows: Vec<Row<'_>> = cases
+        .iter()
+        .map(|case| {
+            Row::measure(
+                case.name,
+                || case.ours(),
+                || case.jsonwebtoken(),
+                || case.raw(),
+            )
+        })
+        .collect();
+    watchword_benches::print_ratios("verify", "jsonwebtoken", "raw", &rows);
 }
 
 fn main() {
