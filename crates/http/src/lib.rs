@@ -49,6 +49,7 @@
 #![warn(missing_docs)]
 
 mod assets;
+pub mod clients;
 mod deadline;
 mod error;
 mod logging;
@@ -69,7 +70,7 @@ pub use response::{full, html, json, ok, with_type, Response};
 pub use router::{BoxFuture, Cors, Router};
 pub use server::{shutdown_signal, App, Limits};
 
-pub use http::{Method, StatusCode};
+pub use http::{header, Method, StatusCode};
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {

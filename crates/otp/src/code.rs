@@ -53,13 +53,14 @@ impl Alphabet {
         text.bytes().all(|b| symbols.contains(&b))
     }
 
-    /// Brings typed input into the form codes are generated in: surrounding whitespace is
-    /// dropped and, for [`Alphabet::Unambiguous`], letters are upper-cased.
+    /// Brings typed input into the form codes are generated in: whitespace and `-` (which
+    /// people put between groups, as in `ABCD-2345` or `123 456`) are dropped and, for
+    /// [`Alphabet::Unambiguous`], letters are upper-cased.
     pub fn normalize(self, input: &str) -> Zeroizing<String> {
-        let trimmed = input.trim();
+        let kept = input.chars().filter(|c| !c.is_whitespace() && *c != '-');
         Zeroizing::new(match self {
-            Alphabet::Numeric => trimmed.to_owned(),
-            Alphabet::Unambiguous => trimmed.to_ascii_uppercase(),
+            Alphabet::Numeric => kept.collect(),
+            Alphabet::Unambiguous => kept.map(|c| c.to_ascii_uppercase()).collect(),
         })
     }
 }

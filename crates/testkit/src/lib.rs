@@ -9,6 +9,10 @@
 //! replay it through the same harness the fuzzer runs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Test support: every helper panics on what a test did not expect, by design.
+#![allow(clippy::missing_panics_doc)]
+
+pub mod http;
 
 use std::path::{Path, PathBuf};
 

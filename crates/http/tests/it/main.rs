@@ -1,4 +1,3 @@
 //! A throwaway surface on the kit, driven over loopback like a real client would.
 
-mod client;
 mod surface;

@@ -13,7 +13,7 @@ use watchword_http::{
 };
 use watchword_store::Store;
 
-use crate::client::{get, post_json, read_reply, request, send_raw};
+use watchword_testkit::http::{get, post_json, read_reply, request, send_raw};
 
 #[derive(Debug)]
 struct State {

@@ -106,7 +106,8 @@ fn matching_normalizes_and_compares_exactly() {
     assert!(code.matches("  AbCdEfGh\n"));
     assert!(!code.matches("ABCDEFG"));
     assert!(!code.matches("ABCDEFGHJ"));
-    assert!(!code.matches("ABCD EFGH"));
+    assert!(code.matches("ABCD EFGH"), "people type groups");
+    assert!(code.matches("abcd-efgh"));
     assert!(!code.matches("ABCDEFGJ"));
     assert!(!code.matches(""));
 
@@ -114,6 +115,7 @@ fn matching_normalizes_and_compares_exactly() {
     let digits = OneTimeCode::generate(Alphabet::Numeric, 6, &mut rng).expect("valid");
     assert_eq!(digits.as_str(), "123456");
     assert!(digits.matches(" 123456 "));
+    assert!(digits.matches("123 456"));
     assert!(!digits.matches("123457"));
     assert!(
         !digits.matches("１２３４５６"),

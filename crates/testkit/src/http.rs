@@ -1,4 +1,4 @@
-//! A deliberately small HTTP/1.1 client over a raw socket, so tests can also send what a real
+//! A deliberately small HTTP/1.1 client over a raw socket for server tests, so tests can also send what a real
 //! client library would refuse to: slow heads, lying lengths, broken JSON.
 
 use std::fmt::Write as _;
@@ -8,22 +8,31 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A parsed HTTP/1.1 response.
 #[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked.
+    pub body: Vec<u8>,
 }
 
 impl Reply {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    /// The first header called `name`, any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub(crate) fn json(&self) -> serde_json::Value {
+    /// The body as JSON.
+    ///
+    /// # Panics
+    /// When it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
                 "body is not JSON ({e}): {}",
@@ -33,7 +42,7 @@ impl Reply {
     }
 
     /// The stable error code of a `{"error": {"code": …}}` body.
-    pub(crate) fn error_code(&self) -> String {
+    pub fn error_code(&self) -> String {
         self.json()["error"]["code"]
             .as_str()
             .unwrap_or_else(|| panic!("no error code in {:?}", self.json()))
@@ -42,13 +51,17 @@ impl Reply {
 }
 
 /// Sends `raw` bytes and reads the reply until the server closes (requests say `Connection: close`).
-pub(crate) async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Reply {
+pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(raw).await.expect("write");
     read_reply(&mut stream).await
 }
 
-pub(crate) async fn read_reply(stream: &mut TcpStream) -> Reply {
+/// Reads a reply until the server closes.
+///
+/// # Panics
+/// When nothing complete arrives within 10 s.
+pub async fn read_reply(stream: &mut TcpStream) -> Reply {
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buf))
         .await
@@ -57,7 +70,11 @@ pub(crate) async fn read_reply(stream: &mut TcpStream) -> Reply {
     parse(&buf)
 }
 
-pub(crate) fn parse(buf: &[u8]) -> Reply {
+/// Parses a whole HTTP/1.1 response.
+///
+/// # Panics
+/// When there is no complete head.
+pub fn parse(buf: &[u8]) -> Reply {
     let end = buf
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -104,12 +121,7 @@ fn dechunk(mut input: &[u8]) -> Vec<u8> {
 }
 
 /// A request with `Connection: close` and, when `body` is given, a JSON content type.
-pub(crate) fn request(
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&[u8]>,
-) -> Vec<u8> {
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Vec<u8> {
     let mut raw = format!("{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n");
     for (name, value) in headers {
         let _ = write!(raw, "{name}: {value}\r\n");
@@ -124,11 +136,13 @@ pub(crate) fn request(
     raw.into_bytes()
 }
 
-pub(crate) async fn get(addr: SocketAddr, path: &str) -> Reply {
+/// `GET path`.
+pub async fn get(addr: SocketAddr, path: &str) -> Reply {
     send_raw(addr, &request("GET", path, &[], None)).await
 }
 
-pub(crate) async fn post_json(addr: SocketAddr, path: &str, body: &[u8]) -> Reply {
+/// `POST path` with a JSON body.
+pub async fn post_json(addr: SocketAddr, path: &str, body: &[u8]) -> Reply {
     send_raw(
         addr,
         &request(

@@ -1,0 +1,5 @@
+//! The twoway surface over loopback, against a real `redis-server`.
+
+mod harness;
+mod pairing;
+mod requests;
