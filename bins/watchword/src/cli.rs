@@ -9,6 +9,15 @@ use watchword_http::LogFormat;
 #[derive(Debug, Parser)]
 #[command(name = "watchword", version, about)]
 pub(crate) struct Cli {
+    /// State store for admin commands: `memory://`, `redis://host:6379`, `redis+unix:///path`.
+    #[arg(
+        long,
+        global = true,
+        env = "WATCHWORD_STORE",
+        default_value = "memory://"
+    )]
+    pub(crate) store: String,
+
     /// Log format on stderr: text or json.
     #[arg(long, global = true, env = "WATCHWORD_LOG_FORMAT", default_value = "text", value_parser = parse_log_format)]
     pub(crate) log_format: LogFormat,
@@ -25,6 +34,9 @@ fn parse_log_format(s: &str) -> Result<LogFormat, String> {
 pub(crate) enum Command {
     /// Run every surface and the demo site in one process, on the memory store.
     Dev(DevArgs),
+    /// Manage the API clients of a surface (apps, portals, partner backends).
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -41,6 +53,48 @@ pub(crate) struct DevArgs {
     /// Port of the demo site; the surfaces use their standard ports (8081-8085).
     #[arg(long, env = "WATCHWORD_DEV_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClientCommand {
+    /// Register a client and print its id and secret (the secret is shown only this once).
+    Add(ClientAddArgs),
+    /// List the clients of a surface (without secrets).
+    List {
+        /// The surface.
+        #[arg(long)]
+        surface: String,
+    },
+    /// Remove a client; exit 1 if there was none.
+    Remove {
+        /// The surface.
+        #[arg(long)]
+        surface: String,
+        /// The client id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ClientAddArgs {
+    /// The surface the client calls: twoway.
+    #[arg(long)]
+    pub(crate) surface: String,
+    /// Its role there (twoway: app or portal).
+    #[arg(long)]
+    pub(crate) role: String,
+    /// A name for people.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// What it may act on (twoway: an identity provider name); repeatable.
+    #[arg(long = "scope")]
+    pub(crate) scopes: Vec<String>,
+    /// A browser origin allowed to call it, like `https://shop.example`; repeatable.
+    #[arg(long = "origin")]
+    pub(crate) origins: Vec<String>,
+    /// A chosen client id instead of a random one.
+    #[arg(long)]
+    pub(crate) id: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

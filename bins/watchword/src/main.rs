@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod client;
 mod dev;
 mod keys;
 mod verify;
@@ -15,6 +16,10 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Dev(args) => report(dev::run(&args)),
         cli::Command::Keys(cli::KeysCommand::Generate) => report(keys::generate()),
+        cli::Command::Client(command) => client::run(&cli.store, command).unwrap_or_else(|error| {
+            eprintln!("watchword: {error:#}");
+            ExitCode::FAILURE
+        }),
         cli::Command::Verify(verify) => verify::run(verify),
     }
 }

@@ -12,6 +12,8 @@
 // Test support: every helper panics on what a test did not expect, by design.
 #![allow(clippy::missing_panics_doc)]
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod http;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 
 mod dev;
 mod keys;
+mod twoway_browser;
 mod verify_jwt;
 
 use std::process::{Command, Output};

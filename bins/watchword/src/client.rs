@@ -1,0 +1,109 @@
+//! `watchword client …`: the API clients of each surface, in the store.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use watchword_http::clients::{Client, Clients, NewClient};
+
+use crate::cli::ClientCommand;
+
+/// The roles each surface knows.
+const ROLES: &[(&str, &[&str])] = &[(
+    "twoway",
+    &[watchword_twoway::ROLE_APP, watchword_twoway::ROLE_PORTAL],
+)];
+
+fn registry(surface: &str) -> anyhow::Result<Clients> {
+    if !ROLES.iter().any(|(s, _)| *s == surface) {
+        bail!(
+            "unknown surface {surface:?}; surfaces with clients: {}",
+            ROLES.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(Clients::new(surface)?)
+}
+
+fn public(client: &Client) -> serde_json::Value {
+    serde_json::json!({
+        "id": client.id,
+        "role": client.role,
+        "name": client.name,
+        "scopes": client.scopes,
+        "origins": client.origins,
+        "created_at": client.created_at,
+    })
+}
+
+pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<ExitCode> {
+    let store = watchword_store::open(store_url)
+        .with_context(|| format!("opening the store {store_url}"))?;
+    if store_url.starts_with("memory://") {
+        eprintln!("note: --store memory:// keeps nothing after this command; use --store redis://… for a server's clients");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            ClientCommand::Add(args) => {
+                let roles = ROLES
+                    .iter()
+                    .find(|(s, _)| *s == args.surface)
+                    .map(|(_, r)| *r)
+                    .unwrap_or_default();
+                let clients = registry(&args.surface)?;
+                if !roles.contains(&args.role.as_str()) {
+                    bail!(
+                        "unknown role {:?} for {}; use one of: {}",
+                        args.role,
+                        args.surface,
+                        roles.join(", ")
+                    );
+                }
+                let new = NewClient {
+                    role: args.role,
+                    name: args.name,
+                    origins: args.origins,
+                    scopes: args.scopes,
+                    id: args.id,
+                    secret: None,
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let created = clients
+                    .add(store.as_ref(), new, &mut rand_core::OsRng, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                let mut shown = public(&created.client);
+                shown["secret"] = created.secret.into();
+                println!("{}", serde_json::to_string_pretty(&shown)?);
+                eprintln!("the secret is shown only this once; the store keeps its SHA-256");
+                Ok(ExitCode::SUCCESS)
+            }
+            ClientCommand::List { surface } => {
+                let list = registry(&surface)?
+                    .list(store.as_ref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list.iter().map(public).collect::<Vec<_>>())?
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            ClientCommand::Remove { surface, id } => {
+                let removed = registry(&surface)?
+                    .remove(store.as_ref(), &id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                println!("{}", serde_json::json!({ "removed": removed }));
+                Ok(if removed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            }
+        }
+    })
+}

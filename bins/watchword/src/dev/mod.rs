@@ -1,0 +1,156 @@
+//! `watchword dev`: every surface and the demo site in one process, on the memory store.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use watchword_http::header::{HeaderName, HeaderValue};
+use watchword_http::{html, ApiError, App, Assets, Request, Response, Router};
+
+use crate::cli::DevArgs;
+
+mod client;
+mod twoway;
+
+/// A surface mounted by `dev`, as the banner and the demo site list it.
+#[derive(Debug, Clone)]
+pub(crate) struct Mounted {
+    pub(crate) name: &'static str,
+    pub(crate) summary: &'static str,
+    pub(crate) url: String,
+    /// Its demo, a path on the demo site.
+    pub(crate) demo_path: &'static str,
+    pub(crate) credentials: Vec<(String, String)>,
+}
+
+/// The demo site's state.
+#[derive(Debug)]
+pub(crate) struct Demo {
+    mounted: Vec<Mounted>,
+    twoway: twoway::DemoTwoway,
+}
+
+/// Stops every server of the process at once.
+#[derive(Debug, Clone)]
+struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    async fn wait(mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+pub(crate) fn run(args: &DevArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+/// Binds `port` on the dev host, or an ephemeral port for every server when the demo port is 0.
+async fn bind(args: &DevArgs, port: u16) -> anyhow::Result<TcpListener> {
+    let port = if args.port == 0 { 0 } else { port };
+    let addr = SocketAddr::new(args.host, port);
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is it in use? --port 0 picks free ports)")
+    })
+}
+
+async fn serve(args: &DevArgs) -> anyhow::Result<()> {
+    let store = watchword_store::open("memory://").context("opening the memory store")?;
+    let (stop, stopped) = watch::channel(false);
+    let stopped = Stop(stopped);
+    let mut tasks = Vec::new();
+
+    let listener = bind(args, 8085).await?;
+    let (twoway_app, demo_twoway, mounted_twoway) = twoway::mount(store.clone(), &listener).await?;
+    tasks.push(tokio::spawn(
+        twoway_app.serve(listener, stopped.clone().wait()),
+    ));
+    let mounted = vec![mounted_twoway];
+
+    let listener = bind(args, args.port).await?;
+    let demo_url = format!("http://{}", listener.local_addr()?);
+    let demo = Demo {
+        mounted: mounted.clone(),
+        twoway: demo_twoway,
+    };
+    let router = twoway::routes(Router::new().get("/", index));
+    let assets = Assets::new().with(
+        "demo.css",
+        "text/css; charset=utf-8",
+        &include_bytes!("demo.css")[..],
+    );
+    let app = App::new("demo", Arc::new(demo), store, router).with_assets(assets);
+    tasks.push(tokio::spawn(app.serve(listener, stopped.wait())));
+
+    println!("{}", banner(&demo_url, &mounted));
+    watchword_http::shutdown_signal().await;
+    let _ = stop.send(true);
+    for task in tasks {
+        task.await.context("server task")?.context("server")?;
+    }
+    Ok(())
+}
+
+fn banner(demo_url: &str, mounted: &[Mounted]) -> String {
+    let mut out = format!("Watchword dev: every surface on the memory store (state is lost on exit).\n\n  demo site   {demo_url}/\n");
+    for surface in mounted {
+        let _ = writeln!(
+            out,
+            "  {:<11} {}  (demo {demo_url}{})",
+            surface.name, surface.url, surface.demo_path
+        );
+        for (name, value) in &surface.credentials {
+            let _ = writeln!(out, "              {name}: {value}");
+        }
+    }
+    out.push_str("\nPress Ctrl-C to stop.");
+    out
+}
+
+async fn index(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
+    let mut items = String::new();
+    for surface in &demo.mounted {
+        let _ = write!(
+            items,
+            "<li><a href=\"{path}\">{name}</a>: {summary} <code>{url}</code> · <a href=\"{url}/openapi.json\">OpenAPI</a></li>",
+            url = escape(&surface.url),
+            path = surface.demo_path,
+            name = surface.name,
+            summary = surface.summary,
+        );
+    }
+    Ok(page(
+        "Watchword demo",
+        &format!(
+            "<h1>Watchword demo</h1><p>Every surface running on the in-memory store.</p><ul>{items}</ul>\
+             <p>Health: <a href=\"/healthz\">/healthz</a> · <a href=\"/readyz\">/readyz</a> · <a href=\"/metrics\">/metrics</a></p>"
+        ),
+    ))
+}
+
+/// A demo page: no script, and a Content-Security-Policy that allows none.
+pub(crate) fn page(title: &str, body: &str) -> Response {
+    let mut response = html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/assets/demo.css\"></head><body><main>{body}</main></body></html>",
+        title = escape(title)
+    ));
+    response.headers_mut().insert(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    response
+}
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -1,0 +1,330 @@
+//! The verifier: address and network, signature kind, `to_spend`/`to_sign`, and the checks of
+//! [BIP-322 § Verification].
+//!
+//! [BIP-322 § Verification]: https://github.com/bitcoin/bips/blob/master/bip-0322.mediawiki#verification
+
+use core::fmt;
+use core::str::FromStr as _;
+
+use bitcoin::absolute::LockTime;
+use bitcoin::address::NetworkUnchecked;
+use bitcoin::consensus::deserialize;
+use bitcoin::secp256k1::{Secp256k1, VerifyOnly};
+use bitcoin::{
+    Address, AddressType, Network, OutPoint, Sequence, Transaction, TxOut, Txid, Witness,
+};
+
+use crate::encoding::{self, Decoded};
+use crate::error::{describe, AddressTypeName, Error};
+use crate::legacy::{self, LegacyPolicy};
+use crate::pof;
+use crate::script::Spend;
+use crate::tx::{op_return_output, to_sign, to_spend};
+
+/// Most inputs a proof of funds may have (the first, spending `to_spend`, included). Each
+/// input costs a signature check and, for legacy inputs, a hash of the whole transaction.
+pub const MAX_INPUTS: usize = 256;
+
+/// The four kinds of BIP-322 signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureKind {
+    /// A witness stack (`smp` prefix, or none).
+    Simple,
+    /// A whole `to_sign` transaction (`ful` prefix).
+    Full,
+    /// A BIP-137 / `signmessage` compact recoverable signature (no prefix).
+    Legacy,
+    /// A finalized PSBT of `to_sign` with additional inputs (`pof` prefix).
+    ProofOfFunds,
+}
+
+impl SignatureKind {
+    /// The prefix a signer writes before the base64 (BIP-322 v2.0.0), `None` for legacy.
+    pub fn prefix(self) -> Option<&'static str> {
+        match self {
+            SignatureKind::Simple => Some("smp"),
+            SignatureKind::Full => Some("ful"),
+            SignatureKind::ProofOfFunds => Some("pof"),
+            SignatureKind::Legacy => None,
+        }
+    }
+}
+
+impl fmt::Display for SignatureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignatureKind::Simple => "simple",
+            SignatureKind::Full => "full",
+            SignatureKind::Legacy => "legacy",
+            SignatureKind::ProofOfFunds => "proof-of-funds",
+        })
+    }
+}
+
+/// An additional input of a proof of funds: an output the signer showed it can spend.
+///
+/// Offline, this says only that the witness data is valid for that output *if* it exists;
+/// whether it exists and is unspent needs the UTXO set (BIP-322 § Full (Proof of Funds)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenInput {
+    /// The outpoint spent.
+    pub outpoint: OutPoint,
+    /// The output, as the PSBT gives it.
+    pub utxo: TxOut,
+    /// The input's sequence (advisory, BIP-322 § Verification Process step 5.1).
+    pub sequence: Sequence,
+}
+
+/// What a successful verification established. Only a [`Verifier`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    address: Address,
+    kind: SignatureKind,
+    lock_time: LockTime,
+    sequence: Sequence,
+    proven_inputs: Vec<ProvenInput>,
+}
+
+impl Verified {
+    /// The address that signed, checked for the verifier's network.
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    /// The kind of signature that verified.
+    pub fn kind(&self) -> SignatureKind {
+        self.kind
+    }
+
+    /// `nLockTime` of `to_sign`: BIP-322's "valid at time T". Zero for simple and legacy
+    /// signatures; a full signature or proof of funds may set it (time-locked scripts).
+    pub fn lock_time(&self) -> LockTime {
+        self.lock_time
+    }
+
+    /// `nSequence` of `to_sign`'s first input: BIP-322's "age S". Zero for simple and legacy
+    /// signatures.
+    pub fn sequence(&self) -> Sequence {
+        self.sequence
+    }
+
+    /// The additional inputs of a proof of funds (empty for other kinds).
+    pub fn proven_inputs(&self) -> &[ProvenInput] {
+        &self.proven_inputs
+    }
+
+    /// Consumes the result, returning the address.
+    pub fn into_address(self) -> Address {
+        self.address
+    }
+}
+
+/// Verifies BIP-322 (simple, full, proof of funds) and legacy signatures for the addresses of
+/// one network.
+///
+/// Building one is cheap; it holds no secrets and may be shared between threads.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    network: Network,
+    legacy: LegacyPolicy,
+    secp: Secp256k1<VerifyOnly>,
+}
+
+impl Verifier {
+    /// A verifier for addresses of `network`, with the default [`LegacyPolicy::P2pkhOnly`].
+    ///
+    /// Testnet, testnet4 and signet share their address prefixes, so a verifier for one
+    /// accepts addresses written for the others; regtest shares their base58 prefixes but has
+    /// its own bech32 prefix (`bcrt1`), so a regtest verifier refuses `tb1…` addresses and a
+    /// testnet verifier `bcrt1…` ones.
+    pub fn new(network: Network) -> Self {
+        Verifier {
+            network,
+            legacy: LegacyPolicy::default(),
+            secp: Secp256k1::verification_only(),
+        }
+    }
+
+    /// Sets which legacy signatures are accepted (see the [`legacy`](crate::legacy) module
+    /// for the table).
+    #[must_use]
+    pub fn legacy_policy(mut self, policy: LegacyPolicy) -> Self {
+        self.legacy = policy;
+        self
+    }
+
+    /// Accepts legacy signatures for P2WPKH and P2SH-P2WPKH addresses too
+    /// ([`LegacyPolicy::AllowSegwit`]) or not ([`LegacyPolicy::P2pkhOnly`]).
+    #[must_use]
+    pub fn allow_legacy_segwit(self, allow: bool) -> Self {
+        self.legacy_policy(if allow {
+            LegacyPolicy::AllowSegwit
+        } else {
+            LegacyPolicy::P2pkhOnly
+        })
+    }
+
+    /// The network the verifier checks addresses against.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// The legacy policy in force.
+    pub fn legacy(&self) -> LegacyPolicy {
+        self.legacy
+    }
+
+    /// Verifies that `signature` signs `message` for `address`.
+    ///
+    /// The signature kind comes from its prefix: `smp` simple, `ful` full, `pof` proof of
+    /// funds. An unprefixed signature is legacy when the address is P2PKH or when it decodes
+    /// to exactly 65 bytes, and simple otherwise (BIP-322's backward-compatible reading).
+    ///
+    /// # Errors
+    ///
+    /// The first rule the input breaks, in this order: the address ([`Error::AddressParse`],
+    /// [`Error::NetworkMismatch`]), the text ([`Error::SignatureTooLarge`],
+    /// [`Error::EmptySignature`], [`Error::Base64`], [`Error::Malformed`]), the kind for this
+    /// address ([`Error::KindNotAllowed`], legacy rules), the shape of `to_sign`
+    /// ([`Error::ToSignVersion`], [`Error::InputCount`], [`Error::ToSpendMismatch`],
+    /// [`Error::ToSignOutput`], and for a proof of funds the UTXO rules), then each input's
+    /// script and signatures ([`Error::WitnessShape`], [`Error::PublicKeyMismatch`],
+    /// [`Error::BadSignature`], [`Error::UnsupportedScript`], …).
+    pub fn verify(
+        &self,
+        address: &str,
+        message: &[u8],
+        signature: &str,
+    ) -> Result<Verified, Error> {
+        let address = self.parse_address(address)?;
+        let Decoded { prefix, bytes } = encoding::decode(signature)?;
+        let kind = prefix.unwrap_or(
+            if address.address_type() == Some(AddressType::P2pkh) || bytes.len() == 65 {
+                SignatureKind::Legacy
+            } else {
+                SignatureKind::Simple
+            },
+        );
+        let mut verified = Verified {
+            address,
+            kind,
+            lock_time: LockTime::ZERO,
+            sequence: Sequence::ZERO,
+            proven_inputs: Vec::new(),
+        };
+        let challenge = verified.address.script_pubkey();
+        match kind {
+            SignatureKind::Legacy => {
+                legacy::verify(&self.secp, &verified.address, message, &bytes, self.legacy)?;
+            }
+            SignatureKind::Simple => {
+                if !challenge.is_witness_program() {
+                    return Err(Error::KindNotAllowed {
+                        kind,
+                        address_type: AddressTypeName(verified.address.address_type()),
+                    });
+                }
+                let witness: Witness = deserialize(&bytes).map_err(|err| Error::Malformed {
+                    kind,
+                    reason: describe(&err),
+                })?;
+                let to_spend = to_spend(&challenge, message);
+                let to_sign = to_sign(&to_spend, witness);
+                Spend::new(&self.secp, &to_sign, &to_spend.output).verify_input(0)?;
+            }
+            SignatureKind::Full => {
+                let to_sign: Transaction = deserialize(&bytes).map_err(|err| Error::Malformed {
+                    kind,
+                    reason: describe(&err),
+                })?;
+                let to_spend = to_spend(&challenge, message);
+                check_shape(&to_sign, to_spend.compute_txid(), kind)?;
+                Spend::new(&self.secp, &to_sign, &to_spend.output).verify_input(0)?;
+                verified.lock_time = to_sign.lock_time;
+                verified.sequence = to_sign.input[0].sequence;
+            }
+            SignatureKind::ProofOfFunds => {
+                let to_spend = to_spend(&challenge, message);
+                let (to_sign, prevouts) = pof::decode(&bytes, &to_spend, message)?;
+                let mut spend = Spend::new(&self.secp, &to_sign, &prevouts);
+                for index in 0..to_sign.input.len() {
+                    spend.verify_input(index)?;
+                }
+                verified.lock_time = to_sign.lock_time;
+                verified.sequence = to_sign.input[0].sequence;
+                verified.proven_inputs = to_sign
+                    .input
+                    .iter()
+                    .zip(prevouts)
+                    .skip(1)
+                    .map(|(input, utxo)| ProvenInput {
+                        outpoint: input.previous_output,
+                        utxo,
+                        sequence: input.sequence,
+                    })
+                    .collect();
+            }
+        }
+        Ok(verified)
+    }
+
+    fn parse_address(&self, text: &str) -> Result<Address, Error> {
+        let unchecked =
+            Address::<NetworkUnchecked>::from_str(text).map_err(|err| Error::AddressParse {
+                address: text.to_owned(),
+                reason: describe(&err),
+            })?;
+        unchecked
+            .require_network(self.network)
+            .map_err(|_| Error::NetworkMismatch {
+                address: text.to_owned(),
+                expected: self.network,
+            })
+    }
+}
+
+/// The fields of a full or proof-of-funds `to_sign` that BIP-322 fixes.
+pub(crate) fn check_shape(
+    tx: &Transaction,
+    to_spend: Txid,
+    kind: SignatureKind,
+) -> Result<(), Error> {
+    if !matches!(tx.version.0, 0 | 2) {
+        return Err(Error::ToSignVersion {
+            version: tx.version.0,
+        });
+    }
+    let (fits, expected) = match kind {
+        SignatureKind::ProofOfFunds => ((1..=MAX_INPUTS).contains(&tx.input.len()), "1 to 256"),
+        _ => (tx.input.len() == 1, "exactly 1"),
+    };
+    if !fits {
+        return Err(Error::InputCount {
+            kind,
+            count: tx.input.len(),
+            expected,
+        });
+    }
+    let found = tx.input[0].previous_output;
+    if found
+        != (OutPoint {
+            txid: to_spend,
+            vout: 0,
+        })
+    {
+        return Err(Error::ToSpendMismatch { found });
+    }
+    match tx.output.as_slice() {
+        [output] if *output == op_return_output() => Ok(()),
+        [output] if output.value.to_sat() != 0 => Err(Error::ToSignOutput {
+            reason: "the output's value is not 0",
+        }),
+        [_] => Err(Error::ToSignOutput {
+            reason: "the output's script is not exactly OP_RETURN",
+        }),
+        _ => Err(Error::ToSignOutput {
+            reason: "there must be exactly one output",
+        }),
+    }
+}

@@ -1,0 +1,135 @@
+//! Headless Chromium for browser tests, driven over the `DevTools` protocol.
+//!
+//! The browser is Debian's `chromium` (or `WATCHWORD_CHROMIUM`), started with a fresh profile
+//! and the flags that keep it off the network: it only ever talks to the servers the test
+//! started on loopback. `cargo xtask test` installs it when missing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::{Element, Page};
+use futures::StreamExt as _;
+
+/// A running headless Chromium; closed on [`Chromium::close`] (or killed on drop).
+#[derive(Debug)]
+pub struct Chromium {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    _profile: tempfile::TempDir,
+}
+
+fn executable() -> PathBuf {
+    if let Some(path) = std::env::var_os("WATCHWORD_CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("chromium"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| {
+            panic!("chromium is not installed: run `cargo xtask test`, or apt-get install chromium")
+        })
+}
+
+impl Chromium {
+    /// Starts the browser.
+    pub async fn launch() -> Self {
+        let profile = tempfile::TempDir::new().expect("profile dir");
+        let config = BrowserConfig::builder()
+            .chrome_executable(executable())
+            .no_sandbox()
+            .user_data_dir(profile.path())
+            .args([
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ])
+            .build()
+            .expect("browser config");
+        let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");
+        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
+        Self {
+            browser,
+            handler,
+            _profile: profile,
+        }
+    }
+
+    /// Opens `url` in a new tab.
+    pub async fn open(&self, url: &str) -> Page {
+        self.browser
+            .new_page(url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {url}: {e}"))
+    }
+
+    /// Closes the browser and waits for it to exit.
+    pub async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.handler.abort();
+    }
+}
+
+/// The element matching `selector`, waiting up to 10 s for it to appear.
+pub async fn element(page: &Page, selector: &str) -> Element {
+    for _ in 0..100 {
+        if let Ok(element) = page.find_element(selector).await {
+            return element;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let html = page.content().await.unwrap_or_default();
+    panic!("no {selector} within 10 s in:\n{html}");
+}
+
+/// The text of the element matching `selector`, waiting for it as [`element`] does.
+pub async fn text(page: &Page, selector: &str) -> String {
+    element(page, selector)
+        .await
+        .inner_text()
+        .await
+        .expect("inner text")
+        .unwrap_or_default()
+}
+
+/// Types `value` into the field `selector` and submits its form with the button `submit`,
+/// waiting until the next page has loaded.
+pub async fn fill_and_submit(page: &Page, selector: &str, value: &str, submit: &str) {
+    // Input goes to the active tab only: a background tab would never take the click.
+    page.bring_to_front().await.expect("activate the tab");
+    let field = element(page, selector).await;
+    field.click().await.expect("focus");
+    field.type_str(value).await.expect("type");
+    // Mark this document, so the wait below can tell the next one from it.
+    page.evaluate("window.__watchwordOld = true")
+        .await
+        .expect("mark the page");
+    element(page, submit).await;
+    // A click through the input domain waits on the page that the click navigates away
+    // from; a click scheduled from script returns at once and the navigation follows.
+    let script = format!(
+        "setTimeout(() => document.querySelector({}).click(), 0)",
+        serde_json::to_string(submit).expect("selector")
+    );
+    page.evaluate(script).await.expect("submit");
+    for _ in 0..100 {
+        let loaded = page
+            .evaluate("window.__watchwordOld === undefined && document.readyState === 'complete'")
+            .await
+            .ok()
+            .and_then(|result| result.into_value::<bool>().ok());
+        if loaded == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no new page within 10 s after submitting {submit}");
+}
