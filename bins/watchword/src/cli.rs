@@ -107,6 +107,61 @@ pub(crate) enum KeysCommand {
 pub(crate) enum VerifyCommand {
     /// Verify a compact JWS/JWT. Prints one JSON object; exits 0 valid, 1 invalid, 2 usage error.
     Jwt(JwtArgs),
+    /// Verify a BIP-322 (simple, full, proof of funds) or legacy signmessage signature.
+    Bip322(Bip322Args),
+    /// Verify an auth-host session token against a JWKS file or URL.
+    Session(SessionArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("msg").required(true).args(["message", "message_file"]))]
+pub(crate) struct Bip322Args {
+    /// The address that signed.
+    #[arg(long)]
+    pub(crate) address: String,
+    /// The message, as text.
+    #[arg(long)]
+    pub(crate) message: Option<String>,
+    /// A file holding the exact message bytes (for messages with newlines), or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) message_file: Option<PathBuf>,
+    /// The signature, base64 (optionally with the smp/ful/pof prefix).
+    #[arg(long)]
+    pub(crate) signature: String,
+    /// The network the address must belong to.
+    #[arg(long, value_enum, default_value = "bitcoin")]
+    pub(crate) network: BitcoinNetwork,
+    /// Also accept legacy signmessage signatures for segwit addresses (Electrum and
+    /// BIP-137 headers); legacy signatures for P2PKH are always accepted.
+    #[arg(long)]
+    pub(crate) allow_legacy: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum BitcoinNetwork {
+    Bitcoin,
+    Testnet,
+    Testnet4,
+    Signet,
+    Regtest,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SessionArgs {
+    /// The issuer's JWKS: a file, or an http(s) URL to fetch.
+    #[arg(long, value_name = "FILE_OR_URL")]
+    pub(crate) jwks: String,
+    /// Required issuer.
+    #[arg(long)]
+    pub(crate) iss: Option<String>,
+    /// Required audience.
+    #[arg(long)]
+    pub(crate) aud: Option<String>,
+    /// Clock leeway in seconds.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) leeway: u64,
+    /// The token (the session cookie's value), or - to read it from standard input.
+    pub(crate) token: String,
 }
 
 #[derive(Debug, Args)]

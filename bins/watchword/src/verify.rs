@@ -11,22 +11,27 @@ use watchword_token::{
     HmacKey, Jwk, Jwks, KeyRing, UnixTime, Validation, VerifiedJws, VerifyingKey,
 };
 
-use crate::cli::{HmacAlg, JwtArgs, VerifyCommand};
+use crate::cli::{Bip322Args, BitcoinNetwork, HmacAlg, JwtArgs, SessionArgs, VerifyCommand};
 
 /// A problem with how the command was called, as opposed to an invalid token.
 struct Usage(String);
 
+/// `{"valid": true, …}` or `{"valid": false, "reason": …}`.
+type Verdict = Result<Value, Value>;
+
 pub(crate) fn run(command: VerifyCommand) -> ExitCode {
     let verdict = match command {
         VerifyCommand::Jwt(args) => jwt(&args),
+        VerifyCommand::Bip322(args) => bip322(&args),
+        VerifyCommand::Session(args) => session(&args),
     };
     match verdict {
         Ok(Ok(valid)) => {
             println!("{valid}");
             ExitCode::SUCCESS
         }
-        Ok(Err(reason)) => {
-            println!("{}", json!({ "valid": false, "reason": reason }));
+        Ok(Err(invalid)) => {
+            println!("{invalid}");
             ExitCode::from(1)
         }
         Err(Usage(message)) => {
@@ -66,7 +71,7 @@ enum Verifier {
     Secret(VerifyingKey),
 }
 
-fn jwt(args: &JwtArgs) -> Result<Result<Value, String>, Usage> {
+fn jwt(args: &JwtArgs) -> Result<Verdict, Usage> {
     let verifier = if let Some(path) = &args.jwks {
         let text = String::from_utf8(read_file(path)?)
             .map_err(|_| Usage(format!("{} is not UTF-8", path.display())))?;
@@ -134,7 +139,7 @@ fn jwt(args: &JwtArgs) -> Result<Result<Value, String>, Usage> {
     };
     Ok(match checked {
         Ok(jws) => Ok(valid(&jws)),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(json!({ "valid": false, "reason": error.to_string() })),
     })
 }
 
@@ -142,4 +147,80 @@ fn valid(verified: &VerifiedJws) -> Value {
     let header: Value = serde_json::from_slice(verified.header_json()).unwrap_or(Value::Null);
     let claims: Value = serde_json::from_slice(verified.payload()).unwrap_or(Value::Null);
     json!({ "valid": true, "header": header, "claims": claims })
+}
+
+fn bip322(args: &Bip322Args) -> Result<Verdict, Usage> {
+    use watchword_bip322::{Network, Verifier};
+    let message = match (&args.message, &args.message_file) {
+        (Some(text), _) => text.clone().into_bytes(),
+        (None, Some(path)) if path.as_os_str() == "-" => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                .map_err(|e| Usage(format!("cannot read the message from stdin: {e}")))?;
+            bytes
+        }
+        (None, Some(path)) => read_file(path)?,
+        (None, None) => return Err(Usage("give --message or --message-file".into())),
+    };
+    let network = match args.network {
+        BitcoinNetwork::Bitcoin => Network::Bitcoin,
+        BitcoinNetwork::Testnet => Network::Testnet,
+        BitcoinNetwork::Testnet4 => Network::Testnet4,
+        BitcoinNetwork::Signet => Network::Signet,
+        BitcoinNetwork::Regtest => Network::Regtest,
+    };
+    let verifier = Verifier::new(network).allow_legacy_segwit(args.allow_legacy);
+    Ok(
+        match verifier.verify(args.address.trim(), &message, args.signature.trim()) {
+            Ok(verified) => Ok(json!({
+                "valid": true,
+                "address": verified.address().to_string(),
+                "kind": verified.kind().to_string(),
+                "network": network.to_string(),
+            })),
+            Err(error) => Err(json!({
+                "valid": false,
+                "reason": error.code(),
+                "message": error.to_string(),
+                "inconclusive": error.is_inconclusive(),
+            })),
+        },
+    )
+}
+
+fn session(args: &SessionArgs) -> Result<Verdict, Usage> {
+    use watchword_session::verdict;
+    let token = token_argument(&args.token)?;
+    let mut rules = watchword_session::SessionRules::new(args.leeway);
+    if let Some(iss) = &args.iss {
+        rules = rules.issuer(iss.clone());
+    }
+    if let Some(aud) = &args.aud {
+        rules = rules.audience(aud.clone());
+    }
+    let verdict = if verdict::is_url(&args.jwks) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Usage(e.to_string()))?;
+        runtime
+            .block_on(verdict::verify_session_with_url(
+                &args.jwks,
+                &token,
+                rules,
+                now(),
+            ))
+            .map_err(|e| Usage(format!("{}: {e}", args.jwks)))?
+    } else {
+        let path = Path::new(&args.jwks);
+        let text = String::from_utf8(read_file(path)?)
+            .map_err(|_| Usage(format!("{} is not UTF-8", path.display())))?;
+        verdict::verify_session_with_jwks(&text, &token, rules, now())
+            .map_err(|e| Usage(format!("{}: {e}", path.display())))?
+    };
+    Ok(if verdict["valid"] == true {
+        Ok(verdict)
+    } else {
+        Err(verdict)
+    })
 }

@@ -4,6 +4,7 @@ mod dev;
 mod keys;
 mod twoway_browser;
 mod verify_jwt;
+mod verify_more;
 
 use std::process::{Command, Output};
 
