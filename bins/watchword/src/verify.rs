@@ -172,10 +172,10 @@ fn bip322(args: &Bip322Args) -> Result<Verdict, Usage> {
     let verifier = Verifier::new(network).allow_legacy_segwit(args.allow_legacy);
     Ok(
         match verifier.verify(args.address.trim(), &message, args.signature.trim()) {
-            Ok(verified) => Ok(json!({
+            Ok(signed) => Ok(json!({
                 "valid": true,
-                "address": verified.address().to_string(),
-                "kind": verified.kind().to_string(),
+                "address": signed.address().to_string(),
+                "kind": signed.kind().to_string(),
                 "network": network.to_string(),
             })),
             Err(error) => Err(json!({
