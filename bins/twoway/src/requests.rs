@@ -86,3 +86,22 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// The fuzz harness of the request parsers: every parser on the same bytes, checking that what
+/// parses is within bounds. Shared by `fuzz/fuzz_targets/twoway_requests.rs` and the seed
+/// replay test.
+#[doc(hidden)]
+pub fn fuzz(data: &[u8]) {
+    let _ = parse_init(data);
+    if let Ok(request) = parse_complete(data) {
+        assert!(!request.transaction_id.trim().is_empty() && request.transaction_id.len() <= MAX_TRANSACTION_ID);
+        assert!(!request.data.trim().is_empty() && request.data.len() <= MAX_CODE);
+    }
+    if let Ok(request) = parse_portal(data) {
+        assert!(!request.client_code.trim().is_empty() && request.client_code.len() <= MAX_CODE);
+        assert!(!request.user_id.trim().is_empty() && request.user_id.len() <= MAX_USER_ID);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = is_idp(text);
+    }
+}
