@@ -193,6 +193,21 @@ fn idp<'a>(request: &'a Request, client: &Client) -> Result<&'a str, ApiError> {
     Ok(idp)
 }
 
+/// The client of `role` making the request, and the identity provider the path names, which
+/// must be one of the client's scopes.
+async fn caller<'r>(
+    state: &Twoway,
+    request: &'r Request,
+    role: &str,
+) -> Result<(Client, &'r str), ApiError> {
+    let client = state
+        .clients
+        .authenticate(state.store.as_ref(), request, role)
+        .await?;
+    let idp = idp(request, &client)?;
+    Ok((client, idp))
+}
+
 fn encode(record: &Record) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(record).map_err(|_| ApiError::internal())
 }
@@ -214,11 +229,7 @@ fn contention() -> ApiError {
 
 async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
-    let app = state
-        .clients
-        .authenticate(store, &request, ROLE_APP)
-        .await?;
-    let idp = idp(&request, &app)?;
+    let (app, idp) = caller(&state, &request, ROLE_APP).await?;
     requests::parse_init(request.body())?;
     INIT_PER_APP.check(store, SURFACE, &app.id).await?;
     INIT_PER_IP
@@ -280,11 +291,7 @@ async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError
 
 async fn complete(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
-    let app = state
-        .clients
-        .authenticate(store, &request, ROLE_APP)
-        .await?;
-    let idp = idp(&request, &app)?;
+    let (app, idp) = caller(&state, &request, ROLE_APP).await?;
     let body: CompleteRequest = requests::parse_complete(request.body())?;
     COMPLETE_PER_IP
         .check(store, SURFACE, &request.client_ip().to_string())
@@ -415,11 +422,7 @@ fn registration_token(
 
 async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
-    let portal = state
-        .clients
-        .authenticate(store, &request, ROLE_PORTAL)
-        .await?;
-    let idp = idp(&request, &portal)?;
+    let (portal, idp) = caller(&state, &request, ROLE_PORTAL).await?;
     let body: PortalRequest = requests::parse_portal(request.body())?;
     PORTAL_PER_CLIENT.check(store, SURFACE, &portal.id).await?;
     PORTAL_PER_USER

@@ -94,7 +94,10 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
 pub fn fuzz(data: &[u8]) {
     let _ = parse_init(data);
     if let Ok(request) = parse_complete(data) {
-        assert!(!request.transaction_id.trim().is_empty() && request.transaction_id.len() <= MAX_TRANSACTION_ID);
+        assert!(
+            !request.transaction_id.trim().is_empty()
+                && request.transaction_id.len() <= MAX_TRANSACTION_ID
+        );
         assert!(!request.data.trim().is_empty() && request.data.len() <= MAX_CODE);
     }
     if let Ok(request) = parse_portal(data) {

@@ -7,10 +7,16 @@ fn every_seed_runs_clean() {
         watchword_twoway::requests::fuzz(bytes);
         // The valid seeds stay valid, so the corpus keeps reaching the accepting paths.
         if name == "complete-valid" {
-            assert!(watchword_twoway::requests::parse_complete(bytes).is_ok(), "{name}");
+            assert!(
+                watchword_twoway::requests::parse_complete(bytes).is_ok(),
+                "{name}"
+            );
         }
         if name == "portal-valid" {
-            assert!(watchword_twoway::requests::parse_portal(bytes).is_ok(), "{name}");
+            assert!(
+                watchword_twoway::requests::parse_portal(bytes).is_ok(),
+                "{name}"
+            );
         }
     }
     assert!(seeds.len() >= 10);
