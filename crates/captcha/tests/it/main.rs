@@ -1,0 +1,9 @@
+//! Integration tests of `watchword-captcha`: one binary, one module per subject.
+
+mod challenge;
+mod fuzz_corpus;
+mod normalize;
+mod pow;
+mod properties;
+mod support;
+mod votes;

@@ -1,0 +1,118 @@
+//! Annotation votes and their consensus.
+
+use watchword_captcha::{Error, VoteConfig, Votes};
+
+fn votes(ballots: &[(&str, &str)]) -> Votes {
+    let mut votes = Votes::new();
+    for (text, voter) in ballots {
+        votes.record(text, voter);
+    }
+    votes
+}
+
+#[test]
+fn default_config_is_three_votes_at_three_quarters() {
+    let config = VoteConfig::default();
+    assert_eq!((config.min_votes(), config.threshold()), (3, 0.75));
+}
+
+#[test]
+fn ignores_a_second_vote_by_the_same_voter() {
+    let mut votes = Votes::new();
+    assert!(votes.record("paris", "v1"));
+    assert!(!votes.record("paris", "v1"));
+    assert!(!votes.record("london", "v1"));
+    assert_eq!(votes.len(), 1);
+    // Three votes by one voter never reach 3 votes.
+    assert_eq!(votes.consensus(&VoteConfig::default()), None);
+}
+
+#[test]
+fn ignores_empty_votes() {
+    let mut votes = Votes::new();
+    assert!(!votes.record("  ", "v1"));
+    assert!(votes.is_empty());
+}
+
+#[test]
+fn normalises_votes() {
+    let config = VoteConfig::default();
+    let votes = votes(&[("Crème", "v1"), ("CREME", "v2"), (" creme ", "v3")]);
+    assert_eq!(votes.consensus(&config).as_deref(), Some("creme"));
+}
+
+#[test]
+fn needs_min_votes() {
+    let config = VoteConfig::default();
+    assert_eq!(votes(&[("a", "v1"), ("a", "v2")]).consensus(&config), None);
+    assert_eq!(
+        votes(&[("a", "v1"), ("a", "v2"), ("a", "v3")]).consensus(&config),
+        Some("a".to_owned())
+    );
+}
+
+#[test]
+fn threshold_boundary() {
+    let config = VoteConfig::default();
+    // 3 of 4 is exactly 0.75: agreed.
+    let at = votes(&[("a", "v1"), ("a", "v2"), ("a", "v3"), ("b", "v4")]);
+    assert_eq!(at.consensus(&config), Some("a".to_owned()));
+    // 3 of 5 is 0.6: not agreed, although 3 votes agree.
+    let below = votes(&[
+        ("a", "v1"),
+        ("a", "v2"),
+        ("a", "v3"),
+        ("b", "v4"),
+        ("c", "v5"),
+    ]);
+    assert_eq!(below.consensus(&config), None);
+    // 4 of 6 is 0.67: still not agreed.
+    let mut more = below.clone();
+    assert!(more.record("a", "v6"));
+    assert_eq!(more.consensus(&config), None);
+    // 4 of 5 is 0.8: agreed.
+    let above = votes(&[
+        ("a", "v1"),
+        ("a", "v2"),
+        ("a", "v3"),
+        ("a", "v4"),
+        ("b", "v5"),
+    ]);
+    assert_eq!(above.consensus(&config), Some("a".to_owned()));
+}
+
+#[test]
+fn strict_config() {
+    let config = VoteConfig::new(2, 1.0).expect("valid");
+    assert_eq!(
+        votes(&[("a", "v1"), ("a", "v2")]).consensus(&config),
+        Some("a".to_owned())
+    );
+    assert_eq!(
+        votes(&[("a", "v1"), ("a", "v2"), ("b", "v3")]).consensus(&config),
+        None
+    );
+}
+
+#[test]
+fn refuses_bad_configs() {
+    for (min, threshold) in [(0, 0.75), (3, 0.5), (3, 0.2), (3, 1.01), (3, f64::NAN)] {
+        assert!(
+            matches!(
+                VoteConfig::new(min, threshold),
+                Err(Error::VoteConfig { .. })
+            ),
+            "{min} {threshold}"
+        );
+    }
+}
+
+#[test]
+fn votes_round_trip_through_the_store() {
+    let votes = votes(&[("a", "v1"), ("b", "v2")]);
+    let bytes = serde_json::to_vec(&votes).expect("serializes");
+    assert_eq!(
+        serde_json::from_slice::<Votes>(&bytes).expect("deserializes"),
+        votes
+    );
+}
