@@ -10,7 +10,7 @@ mod network;
 mod orangecheck;
 mod proof_of_funds;
 mod properties;
+mod published_ecdsa;
 mod rules;
 mod signing;
 mod support;
-mod wycheproof;
