@@ -1,5 +1,6 @@
 //! The `watchword` binary as a user runs it.
 
+mod client;
 mod dev;
 mod keys;
 mod twoway_browser;

@@ -220,13 +220,10 @@ fn now() -> u64 {
 #[test]
 fn sessions_verify_against_a_jwks_file() {
     let mut host = SessionIssuer::new("https://auth.example", 3600);
-    host
-        .add_key("k1", Ed25519SigningKey::from_seed(&[9; 32]))
+    host.add_key("k1", Ed25519SigningKey::from_seed(&[9; 32]))
         .expect("key");
     let grant = SessionGrant::new("bc1qexample", DidOc::from_bytes([3; 16]));
-    let issued = host
-        .issue(&grant, [5; 16], UnixTime(now()))
-        .expect("issue");
+    let issued = host.issue(&grant, [5; 16], UnixTime(now())).expect("issue");
     let dir = tempfile::TempDir::new().expect("tempdir");
     let jwks = dir.path().join("jwks.json");
     std::fs::write(&jwks, host.public_jwks().to_json()).expect("write");

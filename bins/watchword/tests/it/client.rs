@@ -1,0 +1,144 @@
+//! `watchword client add|list|remove` against a real Redis, as an operator runs them.
+
+use watchword_store::testing::RedisServer;
+
+use crate::{stdout_json, watchword};
+
+#[test]
+fn clients_are_added_listed_and_removed_in_the_store() {
+    let redis = RedisServer::start().expect("redis-server");
+    let store = redis.url();
+    let add = watchword(
+        &[
+            "client",
+            "add",
+            "--store",
+            &store,
+            "--surface",
+            "twoway",
+            "--role",
+            "app",
+            "--name",
+            "Mobile app",
+            "--scope",
+            "acme",
+            "--id",
+            "mobile",
+        ],
+        None,
+    );
+    assert_eq!(
+        add.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let created = stdout_json(&add);
+    assert_eq!(created["id"], "mobile");
+    let secret = created["secret"].as_str().expect("the secret, shown once");
+    assert!(secret.len() >= 43, "256 bits: {secret}");
+
+    let list = watchword(
+        &["client", "list", "--store", &store, "--surface", "twoway"],
+        None,
+    );
+    assert_eq!(list.status.code(), Some(0));
+    let listed = stdout_json(&list);
+    assert_eq!(listed[0]["id"], "mobile");
+    assert_eq!(listed[0]["scopes"], serde_json::json!(["acme"]));
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        !text.contains(secret) && !text.contains("secret"),
+        "no secret, not even its hash: {text}"
+    );
+
+    let again = watchword(
+        &[
+            "client",
+            "add",
+            "--store",
+            &store,
+            "--surface",
+            "twoway",
+            "--role",
+            "app",
+            "--name",
+            "x",
+            "--id",
+            "mobile",
+        ],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1), "ids are unique");
+
+    let bad = watchword(
+        &[
+            "client",
+            "add",
+            "--store",
+            &store,
+            "--surface",
+            "twoway",
+            "--role",
+            "admin",
+            "--name",
+            "x",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("app, portal"),
+        "names the roles"
+    );
+
+    let removed = watchword(
+        &[
+            "client",
+            "remove",
+            "--store",
+            &store,
+            "--surface",
+            "twoway",
+            "mobile",
+        ],
+        None,
+    );
+    assert_eq!(removed.status.code(), Some(0));
+    let gone = watchword(
+        &[
+            "client",
+            "remove",
+            "--store",
+            &store,
+            "--surface",
+            "twoway",
+            "mobile",
+        ],
+        None,
+    );
+    assert_eq!(gone.status.code(), Some(1), "nothing left to remove");
+}
+
+#[test]
+fn a_store_that_is_down_is_an_error_not_an_empty_list() {
+    let redis = RedisServer::stopped().expect("a socket path with no server");
+    let list = watchword(
+        &[
+            "client",
+            "list",
+            "--store",
+            &redis.url(),
+            "--surface",
+            "twoway",
+        ],
+        None,
+    );
+    assert_eq!(
+        list.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    assert!(list.stdout.is_empty());
+}
