@@ -15,6 +15,9 @@
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod http;
+mod rng;
+
+pub use rng::{ScriptedRng, TestRng};
 
 use std::path::{Path, PathBuf};
 
