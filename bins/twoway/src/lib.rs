@@ -219,6 +219,23 @@ fn decode(bytes: &[u8]) -> Result<Record, ApiError> {
     })
 }
 
+/// Stores `next` if the stored version is still `version`; `false`
+/// when another request changed the pairing first, and the transition must run again on the
+/// fresh state. The outcome of a transition is reported only after this wins.
+async fn write_back(
+    store: &dyn Store,
+    key: &Key,
+    version: u64,
+    next: Record,
+    now: u64,
+) -> Result<bool, ApiError> {
+    let ttl = ttl(next.pairing.expires_at(), now);
+    let written = store
+        .compare_and_swap(key, Some(version), Some((&encode(&next)?, ttl)))
+        .await?;
+    Ok(matches!(written, CasOutcome::Swapped { .. }))
+}
+
 fn contention() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -326,18 +343,20 @@ async fn complete(state: Arc<Twoway>, request: Request) -> Result<Response, ApiE
         let transition = record
             .pairing
             .complete(&body.transaction_id, &body.data, now);
-        if transition.changed {
-            let ttl = ttl(transition.state.expires_at(), now);
-            let next = Record {
-                pairing: transition.state,
-                ..record
-            };
-            let written = store
-                .compare_and_swap(&key, Some(stored.version), Some((&encode(&next)?, ttl)))
-                .await?;
-            if matches!(written, CasOutcome::Conflict { .. }) {
-                continue;
-            }
+        if transition.changed
+            && !write_back(
+                store,
+                &key,
+                stored.version,
+                Record {
+                    pairing: transition.state,
+                    ..record
+                },
+                now,
+            )
+            .await?
+        {
+            continue;
         }
         return Ok(completion(
             &state,
@@ -449,21 +468,20 @@ async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiErr
             now,
         );
         let expires_at = transition.state.expires_at();
-        if transition.changed {
-            let next = Record {
-                pairing: transition.state,
-                ..record
-            };
-            let written = store
-                .compare_and_swap(
-                    &key,
-                    Some(stored.version),
-                    Some((&encode(&next)?, ttl(expires_at, now))),
-                )
-                .await?;
-            if matches!(written, CasOutcome::Conflict { .. }) {
-                continue;
-            }
+        if transition.changed
+            && !write_back(
+                store,
+                &key,
+                stored.version,
+                Record {
+                    pairing: transition.state,
+                    ..record
+                },
+                now,
+            )
+            .await?
+        {
+            continue;
         }
         return match transition.outcome {
             Ok(code) => Ok(ok(
