@@ -84,6 +84,7 @@
 #![warn(missing_docs)]
 
 pub mod challenge;
+pub mod demo;
 mod error;
 pub mod normalize;
 pub mod pow;

@@ -247,6 +247,20 @@ impl Votes {
         self.votes.is_empty()
     }
 
+    /// Returns each distinct text with its number of votes, most votes first (ties in
+    /// alphabetical order): what an operator reviews in an export.
+    pub fn tally(&self) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for ballot in &self.votes {
+            match counts.iter_mut().find(|(text, _)| *text == ballot.text) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((ballot.text.clone(), 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+    }
+
     /// Returns the agreed text, if one text has at least `config.min_votes` votes and at
     /// least `config.threshold` of all votes.
     pub fn consensus(&self, config: &VoteConfig) -> Option<String> {

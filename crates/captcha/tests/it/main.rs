@@ -1,6 +1,7 @@
 //! Integration tests of `watchword-captcha`: one binary, one module per subject.
 
 mod challenge;
+mod demo;
 mod fuzz_corpus;
 mod normalize;
 mod pow;

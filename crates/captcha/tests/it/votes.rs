@@ -116,3 +116,27 @@ fn votes_round_trip_through_the_store() {
         votes
     );
 }
+
+#[test]
+fn tally_counts_each_normalised_text_most_votes_first() {
+    let mut votes = Votes::new();
+    for (text, voter) in [
+        ("Harbor", "a"),
+        ("harbor", "b"),
+        ("HARBOR ", "c"),
+        ("harbour", "d"),
+        ("arbor", "e"),
+        ("harbor", "a"), // a second vote from a is ignored
+    ] {
+        votes.record(text, voter);
+    }
+    assert_eq!(
+        votes.tally(),
+        vec![
+            ("harbor".to_owned(), 3),
+            ("arbor".to_owned(), 1),
+            ("harbour".to_owned(), 1)
+        ]
+    );
+    assert!(Votes::new().tally().is_empty());
+}
