@@ -18,13 +18,14 @@
 #![warn(missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use watchword_http::clients::{random_token, Client, Clients};
 use watchword_http::{
     header, ok, with_type, ApiError, App, Metrics, RateLimit, Request, Response, Router, StatusCode,
 };
+pub use watchword_http::{system_clock, Clock};
 use watchword_otp::{Completion, Pairing, PairingConfig};
 use watchword_store::{CasOutcome, Key, Store};
 use watchword_token::{Claims, KeyRing, UnixTime};
@@ -75,18 +76,6 @@ const PORTAL_PER_USER: RateLimit = RateLimit {
     limit: 10,
     window: Duration::from_secs(60),
 };
-
-/// The time source, Unix seconds; tests pass a controllable one.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// The wall clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    })
-}
 
 /// The surface's shared state.
 pub struct Twoway {

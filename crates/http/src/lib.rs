@@ -72,6 +72,18 @@ pub use server::{shutdown_signal, App, Limits};
 
 pub use http::{header, Method, StatusCode};
 
+/// A time source in Unix seconds, shared by a surface's handlers; tests pass one they control.
+pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    std::sync::Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
+
 /// Lower-case hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
