@@ -23,7 +23,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use watchword_http::clients::{random_token, Client, Clients};
 use watchword_http::{
-    header, ok, with_type, ApiError, App, Metrics, RateLimit, Request, Response, Router, StatusCode,
+    header, ok, records, with_type, ApiError, App, Metrics, RateLimit, Request, Response, Router,
+    StatusCode,
 };
 pub use watchword_http::{system_clock, Clock};
 use watchword_otp::{Completion, Pairing, PairingConfig};
@@ -198,19 +199,15 @@ async fn caller<'r>(
 }
 
 fn encode(record: &Record) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(record).map_err(|_| ApiError::internal())
+    records::encode(record)
 }
 
 fn decode(bytes: &[u8]) -> Result<Record, ApiError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        tracing::error!(%error, "a stored pairing does not parse");
-        ApiError::internal()
-    })
+    records::decode(bytes, "pairing")
 }
 
-/// Stores `next` if the stored version is still `version`; `false`
-/// when another request changed the pairing first, and the transition must run again on the
-/// fresh state. The outcome of a transition is reported only after this wins.
+/// Stores `next` if the stored version is still `version`; `false` when another request
+/// changed the pairing first. The outcome of a transition is reported only after this wins.
 async fn write_back(
     store: &dyn Store,
     key: &Key,
@@ -219,18 +216,11 @@ async fn write_back(
     now: u64,
 ) -> Result<bool, ApiError> {
     let ttl = ttl(next.pairing.expires_at(), now);
-    let written = store
-        .compare_and_swap(key, Some(version), Some((&encode(&next)?, ttl)))
-        .await?;
-    Ok(matches!(written, CasOutcome::Swapped { .. }))
+    records::write_back(store, key, Some(version), &next, ttl).await
 }
 
 fn contention() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "contention",
-        "too many concurrent changes to this pairing; try again",
-    )
+    records::contention("pairing")
 }
 
 async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {

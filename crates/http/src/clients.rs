@@ -11,7 +11,6 @@ use base64::Engine as _;
 use http::header::{HeaderValue, WWW_AUTHENTICATE};
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 use watchword_store::{Store, Table};
 
@@ -256,9 +255,7 @@ pub fn random_token(rng: &mut impl CryptoRngCore, n: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    crate::hex(&Sha256::digest(bytes))
-}
+use crate::sha256_hex;
 
 /// Whether `text` is a serialised origin: `scheme://host[:port]` with nothing after.
 pub fn is_origin(text: &str) -> bool {

@@ -55,6 +55,7 @@ mod error;
 mod logging;
 mod metrics;
 mod ratelimit;
+pub mod records;
 mod request;
 mod response;
 mod router;
@@ -84,8 +85,15 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// Lower-case hex of the SHA-256 of `bytes`: how surfaces name records by a secret or an id
+/// they do not keep in the clear.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 /// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes
         .iter()

@@ -61,6 +61,7 @@ mod jws;
 mod jwt;
 mod key;
 mod ring;
+pub mod timestamp;
 
 #[doc(hidden)]
 pub mod fuzzing;
