@@ -6,6 +6,9 @@
 //! cargo xtask fuzz [TARGET] [--runs N] [--seconds S]
 //!                                  run the real fuzzers (cargo-fuzz, on stable via RUSTC_BOOTSTRAP)
 //! cargo xtask bench [BENCH]        run the criterion benches and print the ratios
+//! cargo xtask load [--flows N] [--concurrency C]
+//!                                  drive captcha flows against a server on a real Redis, beside
+//!                                  a hyper hello-world and redis-benchmark
 //! ```
 
 use std::env;
@@ -14,7 +17,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME]>";
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] | load [--flows N] [--concurrency C]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("load") => load(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -234,6 +238,24 @@ fn fuzz(args: &[String]) -> Result<()> {
             .with_context(|| format!("fuzz target {target} failed; see fuzz/artifacts/{target}"))?;
     }
     Ok(())
+}
+
+fn load(args: &[String]) -> Result<()> {
+    let mut apt_updated = false;
+    require_program("redis-server", "redis-server", &mut apt_updated)?;
+    require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
+    let mut command = cargo();
+    command
+        .args([
+            "bench",
+            "-p",
+            "watchword-benches",
+            "--bench",
+            "captcha_load",
+            "--",
+        ])
+        .args(args);
+    run(command)
 }
 
 fn bench(args: &[String]) -> Result<()> {

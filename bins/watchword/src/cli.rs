@@ -37,6 +37,12 @@ pub(crate) enum Command {
     /// Manage the API clients of a surface (apps, portals, partner backends).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Manage the sites a captcha server protects.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage the captcha corpus: import images with known answers, export annotations.
+    #[command(subcommand)]
+    Captcha(CaptchaCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -95,6 +101,75 @@ pub(crate) struct ClientAddArgs {
     /// A chosen client id instead of a random one.
     #[arg(long)]
     pub(crate) id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SiteCommand {
+    /// Register a site and print its public id and secret.
+    Add(SiteAddArgs),
+    /// List the sites (secrets hidden unless --show-secrets).
+    List {
+        /// Also print each site's secret.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Give a site a new secret and print it (the old one stops working at once); exit 1 if
+    /// there was no such site.
+    RotateSecret {
+        /// The site id.
+        id: String,
+    },
+    /// Remove a site; exit 1 if there was none.
+    Remove {
+        /// The site id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SiteAddArgs {
+    /// A name for people.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A browser origin whose pages embed the widget, like `https://shop.example`; repeatable.
+    #[arg(long = "origin", required = true)]
+    pub(crate) origins: Vec<String>,
+    /// A challenge kind to offer (the first is the default); repeatable. Both when absent.
+    #[arg(long = "kind", value_enum)]
+    pub(crate) kinds: Vec<ChallengeKind>,
+    /// Base proof-of-work difficulty in bits (0 to 32).
+    #[arg(long)]
+    pub(crate) difficulty: Option<u8>,
+    /// A chosen site id instead of a random one.
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ChallengeKind {
+    /// Ocapi's two-word transcription.
+    #[value(name = "transcription")]
+    Transcription,
+    /// Invisible proof of work.
+    #[value(name = "proof_of_work")]
+    ProofOfWork,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaptchaCommand {
+    /// Import a folder of images (PNG, JPEG, GIF, WebP); the CSV gives known answers as
+    /// `file,answer` rows. Images without an answer are collected annotations' targets.
+    Import {
+        /// The folder of images.
+        dir: PathBuf,
+        /// The CSV of known answers (`file,answer`, optional header).
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+    },
+    /// Print every item with its answer and the annotation votes collected, as CSV.
+    Export,
+    /// Load the generated demo corpus (words drawn with the bundled font).
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use watchword_http::clients::{Client, Clients, NewClient};
 
 use crate::cli::ClientCommand;
@@ -35,14 +35,7 @@ fn public(client: &Client) -> serde_json::Value {
 }
 
 pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<ExitCode> {
-    let store = watchword_store::open(store_url)
-        .with_context(|| format!("opening the store {store_url}"))?;
-    if store_url.starts_with("memory://") {
-        eprintln!("note: --store memory:// keeps nothing after this command; use --store redis://… for a server's clients");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let (store, runtime) = crate::admin::open(store_url, "clients")?;
     runtime.block_on(async move {
         match command {
             ClientCommand::Add(args) => {
@@ -68,13 +61,15 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                     id: args.id,
                     secret: None,
                 };
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
                 let created = clients
-                    .add(store.as_ref(), new, &mut rand_core::OsRng, now)
+                    .add(
+                        store.as_ref(),
+                        new,
+                        &mut rand_core::OsRng,
+                        crate::admin::now(),
+                    )
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                    .map_err(|e| crate::admin::api(&e))?;
                 let mut shown = public(&created.client);
                 shown["secret"] = created.secret.into();
                 println!("{}", serde_json::to_string_pretty(&shown)?);
@@ -85,7 +80,7 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                 let list = registry(&surface)?
                     .list(store.as_ref())
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                    .map_err(|e| crate::admin::api(&e))?;
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&list.iter().map(public).collect::<Vec<_>>())?
@@ -96,7 +91,7 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                 let removed = registry(&surface)?
                     .remove(store.as_ref(), &id)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                    .map_err(|e| crate::admin::api(&e))?;
                 println!("{}", serde_json::json!({ "removed": removed }));
                 Ok(if removed {
                     ExitCode::SUCCESS

@@ -4,10 +4,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod admin;
+mod captcha;
 mod cli;
 mod client;
 mod dev;
 mod keys;
+mod site;
 mod verify;
 
 fn main() -> ExitCode {
@@ -16,12 +19,18 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Dev(args) => report(dev::run(&args)),
         cli::Command::Keys(cli::KeysCommand::Generate) => report(keys::generate()),
-        cli::Command::Client(command) => client::run(&cli.store, command).unwrap_or_else(|error| {
-            eprintln!("watchword: {error:#}");
-            ExitCode::FAILURE
-        }),
+        cli::Command::Client(command) => client::run(&cli.store, command).unwrap_or_else(failed),
+        cli::Command::Site(command) => site::run(&cli.store, command).unwrap_or_else(failed),
+        cli::Command::Captcha(command) => captcha::run(&cli.store, command).unwrap_or_else(failed),
         cli::Command::Verify(verify) => verify::run(verify),
     }
+}
+
+/// Exit 1 with the error on stderr.
+#[allow(clippy::needless_pass_by_value)] // the shape `unwrap_or_else` calls
+fn failed(error: anyhow::Error) -> ExitCode {
+    eprintln!("watchword: {error:#}");
+    ExitCode::FAILURE
 }
 
 /// Exit 0 on success, 1 with the error on stderr otherwise.

@@ -200,7 +200,7 @@ impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Kind::Transcription => "transcription",
-            Kind::ProofOfWork => "proof-of-work",
+            Kind::ProofOfWork => "proof_of_work",
         })
     }
 }

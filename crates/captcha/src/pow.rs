@@ -452,7 +452,8 @@ impl fmt::Debug for PowKey {
 /// so with the defaults (base 16, busy 60 requests per minute, +2 per failure, capped at 24):
 /// 60 rpm or less → 16, 120 → 17, 240 → 18, 60 rpm with one recent failure → 18, anything
 /// from 15 360 rpm or 4 failures up → 24. Expected browser work at 24 bits is about 16.7
-/// million hashes, a few seconds in WebAssembly; [`MAX_DIFFICULTY`] bounds the cap.
+/// million hashes: several seconds for the widget's JavaScript solver (about 2 million
+/// hashes a second on a laptop core); [`MAX_DIFFICULTY`] bounds the cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Difficulty {
     base: u8,

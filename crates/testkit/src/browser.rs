@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::{Element, Page};
+pub use chromiumoxide::{Element, Page};
 use futures::StreamExt as _;
 
 /// A running headless Chromium; closed on [`Chromium::close`] (or killed on drop).
@@ -132,4 +132,32 @@ pub async fn fill_and_submit(page: &Page, selector: &str, value: &str, submit: &
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no new page within 10 s after submitting {submit}");
+}
+
+/// Evaluates the JavaScript expression `script` until it yields a truthy value, up to 20 s, and
+/// returns that value.
+pub async fn wait_for(page: &Page, script: &str) -> serde_json::Value {
+    for _ in 0..200 {
+        let value = page
+            .evaluate(script)
+            .await
+            .ok()
+            .and_then(|result| result.into_value::<serde_json::Value>().ok());
+        match value {
+            None | Some(serde_json::Value::Null | serde_json::Value::Bool(false)) => {}
+            Some(serde_json::Value::String(text)) if text.is_empty() => {}
+            Some(value) => return value,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let html = page.content().await.unwrap_or_default();
+    panic!("{script} stayed falsy for 20 s in:\n{html}");
+}
+
+/// Types `value` into the field `selector` (focused by a click first).
+pub async fn type_into(page: &Page, selector: &str, value: &str) {
+    page.bring_to_front().await.expect("activate the tab");
+    let field = element(page, selector).await;
+    field.click().await.expect("focus");
+    field.type_str(value).await.expect("type");
 }

@@ -12,6 +12,7 @@ use watchword_http::{html, ApiError, App, Assets, Request, Response, Router};
 
 use crate::cli::DevArgs;
 
+mod captcha;
 mod client;
 mod twoway;
 
@@ -31,6 +32,7 @@ pub(crate) struct Mounted {
 pub(crate) struct Demo {
     mounted: Vec<Mounted>,
     twoway: twoway::DemoTwoway,
+    captcha: captcha::DemoCaptcha,
 }
 
 /// Stops every server of the process at once.
@@ -63,25 +65,43 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
     let stopped = Stop(stopped);
     let mut tasks = Vec::new();
 
+    let demo_listener = bind(args, args.port).await?;
+    let demo_url = format!("http://{}", demo_listener.local_addr()?);
+
+    let listener = bind(args, 8081).await?;
+    let (captcha_app, demo_captcha, mounted_captcha) =
+        captcha::mount(store.clone(), &listener, &demo_url).await?;
+    tasks.push(tokio::spawn(
+        captcha_app.serve(listener, stopped.clone().wait()),
+    ));
+
     let listener = bind(args, 8085).await?;
     let (twoway_app, demo_twoway, mounted_twoway) = twoway::mount(store.clone(), &listener).await?;
     tasks.push(tokio::spawn(
         twoway_app.serve(listener, stopped.clone().wait()),
     ));
-    let mounted = vec![mounted_twoway];
+    let mounted = vec![mounted_captcha, mounted_twoway];
 
-    let listener = bind(args, args.port).await?;
-    let demo_url = format!("http://{}", listener.local_addr()?);
+    let listener = demo_listener;
     let demo = Demo {
         mounted: mounted.clone(),
         twoway: demo_twoway,
+        captcha: demo_captcha,
     };
-    let router = twoway::routes(Router::new().get("/", index));
-    let assets = Assets::new().with(
-        "demo.css",
-        "text/css; charset=utf-8",
-        &include_bytes!("demo.css")[..],
-    );
+    let router = captcha::routes(twoway::routes(Router::new().get("/", index)));
+    // The widget's worker must come from the page's own origin: the demo hosts a copy, as a
+    // partner site would.
+    let assets = Assets::new()
+        .with(
+            "demo.css",
+            "text/css; charset=utf-8",
+            &include_bytes!("demo.css")[..],
+        )
+        .with(
+            "ocapi-worker.js",
+            "text/javascript; charset=utf-8",
+            watchword_captcha_server::OCAPI_WORKER_JS,
+        );
     let app = App::new("demo", Arc::new(demo), store, router).with_assets(assets);
     tasks.push(tokio::spawn(app.serve(listener, stopped.wait())));
 
@@ -144,6 +164,23 @@ pub(crate) fn page(title: &str, body: &str) -> Response {
         HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     );
     response
+}
+
+/// The value of form field `name`, or empty.
+pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The error of a demo page whose surface did not answer.
+pub(crate) fn unavailable(surface: &str, error: &anyhow::Error) -> ApiError {
+    ApiError::new(
+        watchword_http::StatusCode::BAD_GATEWAY,
+        "surface_unreachable",
+        format!("the {surface} surface did not answer: {error:#}"),
+    )
 }
 
 /// Escapes text for HTML content and attribute values.

@@ -16,7 +16,7 @@ use watchword_token::{Claims, Jwk, Jwks, KeyRing, UnixTime, Validation};
 use watchword_twoway::{Registration, Twoway, ROLE_APP, ROLE_PORTAL};
 
 use super::client::call;
-use super::{escape, page, Demo, Mounted};
+use super::{escape, field, page, unavailable, Demo, Mounted};
 
 /// The identity provider of the demo.
 const IDP: &str = "demo";
@@ -117,21 +117,6 @@ pub(crate) fn routes(router: Router<Demo>) -> Router<Demo> {
         .post("/twoway/portal", portal_submit)
 }
 
-fn unavailable(error: &anyhow::Error) -> ApiError {
-    ApiError::new(
-        watchword_http::StatusCode::BAD_GATEWAY,
-        "surface_unreachable",
-        format!("the twoway surface did not answer: {error:#}"),
-    )
-}
-
-fn field(form: &[(String, String)], name: &str) -> String {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 fn response_form(transaction_id: &str) -> String {
     format!(
         "<form method=\"post\" action=\"/twoway/device\"><input type=\"hidden\" name=\"transaction_id\" value=\"{}\">\
@@ -152,7 +137,7 @@ async fn device(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
         Some(&serde_json::json!({})),
     )
     .await
-    .map_err(|e| unavailable(&e))?;
+    .map_err(|e| unavailable("twoway", &e))?;
     if status != 200 {
         return Ok(page(
             "Device",
@@ -184,7 +169,7 @@ async fn device_complete(demo: Arc<Demo>, request: Request) -> Result<Response, 
     let url = format!("{}/oauth/custom-registration/{IDP}/complete", twoway.base);
     let (_, answer) = call("POST", &url, Some(&twoway.app_auth), Some(&body))
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(|e| unavailable("twoway", &e))?;
     let body = match answer["status"].as_u64() {
         Some(2000) => {
             let token = answer["data"].as_str().unwrap_or_default();
@@ -275,7 +260,7 @@ async fn portal_submit(demo: Arc<Demo>, request: Request) -> Result<Response, Ap
     let url = format!("{}/portal/v1/{IDP}/response-code", twoway.base);
     let (status, answer) = call("POST", &url, Some(&twoway.portal_auth), Some(&body))
         .await
-        .map_err(|e| unavailable(&e))?;
+        .map_err(|e| unavailable("twoway", &e))?;
     let result = if status == 200 {
         format!(
             "<p>Type this response code on the device:</p><p class=\"code\" id=\"response-code\">{}</p>",

@@ -98,8 +98,16 @@ fn dev_serves_the_demo_site_and_stops_on_sigterm() {
         "the memory store is always ready: {ready}"
     );
 
+    assert!(
+        page.contains("href=\"/captcha\""),
+        "links the captcha demo: {page}"
+    );
     let banner = dev.banner.join("\n");
     assert!(banner.contains("twoway"), "{banner}");
+    assert!(
+        banner.contains("site (data-sitekey): demo-site"),
+        "prints the captcha demo site: {banner}"
+    );
     assert!(
         banner.contains("app (device): demo-app / "),
         "prints demo credentials: {banner}"

@@ -1,0 +1,351 @@
+//! The Ocapi workflow against real Redis: create, answer (wrong, then right), partner check.
+
+use futures::future::join_all;
+use watchword_captcha_server::sites::Sites;
+
+use crate::harness::{Harness, ORIGIN};
+
+#[tokio::test]
+async fn a_wrong_transcription_brings_a_new_challenge_and_the_right_one_is_valid_once() {
+    let h = Harness::start(1).await;
+    let first = h.create("transcription").await;
+    assert_eq!(first["kind"], "transcription");
+    assert_eq!(first["site"], "shop");
+    assert_eq!(first["images"].as_array().map(Vec::len), Some(2));
+    let first_id = first["id"].as_str().expect("id");
+    let first_right = h.solve(&first, "x").await;
+
+    let reply = h.answer(first_id, &Harness::wrong(&first)).await;
+    assert_eq!(reply.status, 200);
+    let invalid = reply.json();
+    assert_eq!(invalid["state"], "invalid");
+    assert_eq!(invalid["id"], first_id);
+    let next = &invalid["next"];
+    let next_id = next["id"].as_str().expect("a new challenge");
+    assert_ne!(next_id, first_id);
+    assert_eq!(next["kind"], "transcription");
+
+    // The burned challenge takes no second answer, not even the right one.
+    let reply = h.answer(first_id, &first_right).await;
+    assert_eq!(reply.status, 409);
+    assert_eq!(reply.error_code(), "challenge_not_pending");
+    assert_eq!(h.check(first_id).await.json()["state"], "invalid");
+
+    let reply = h.answer(next_id, &h.solve(next, "guess").await).await;
+    let valid = reply.json();
+    assert_eq!(valid["state"], "valid", "{valid:?}");
+    assert_eq!(valid["valid_until"], h.now() + 300);
+    // Its images are no longer served: the puzzle is gone.
+    let image = h
+        .send(
+            h.addr(),
+            "GET",
+            next["images"][0].as_str().expect("path"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(image.status, 404);
+
+    let checked = h.check(next_id).await;
+    assert_eq!(checked.status, 200);
+    let state = checked.json();
+    assert_eq!(state["state"], "valid");
+    assert_eq!(state["kind"], "transcription");
+    assert_eq!(state["hostname"], "shop.test");
+    assert_eq!(state["action"], "signup");
+    assert_eq!(state["cdata"], "c1");
+    assert_eq!(h.check(next_id).await.json()["state"], "consumed");
+}
+
+#[tokio::test]
+async fn proof_of_work_is_checked_and_a_short_solution_brings_a_harder_challenge() {
+    let h = Harness::start(1).await;
+    let challenge = h.create("proof_of_work").await;
+    assert_eq!(challenge["kind"], "proof_of_work");
+    assert_eq!(challenge["pow"]["difficulty"], 6);
+    assert!(challenge.get("images").is_none());
+    let id = challenge["id"].as_str().expect("id");
+
+    let reply = h.answer(id, &Harness::wrong(&challenge)).await;
+    let invalid = reply.json();
+    assert_eq!(invalid["state"], "invalid");
+    let next = &invalid["next"];
+    assert_eq!(next["kind"], "proof_of_work");
+    // The client's failure raises its difficulty by the per-failure step.
+    assert_eq!(next["pow"]["difficulty"], 8);
+
+    let next_id = next["id"].as_str().expect("id");
+    let reply = h.answer(next_id, &h.solve(next, "").await).await;
+    assert_eq!(reply.json()["state"], "valid");
+    assert_eq!(h.check(next_id).await.json()["state"], "valid");
+    assert_eq!(h.check(next_id).await.json()["state"], "consumed");
+
+    // A transcription answer to a proof of work is the wrong kind.
+    let other = h.create("proof_of_work").await;
+    let reply = h
+        .answer(
+            other["id"].as_str().expect("id"),
+            &serde_json::json!({"answers": ["a", "b"]}),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), "wrong_kind");
+}
+
+#[tokio::test]
+async fn expired_challenges_are_rejected() {
+    let h = Harness::start(1).await;
+    // Not answered in time.
+    let challenge = h.create("transcription").await;
+    let id = challenge["id"].as_str().expect("id");
+    let answer = h.solve(&challenge, "guess").await;
+    h.advance(301);
+    let reply = h.answer(id, &answer).await;
+    assert_eq!(reply.status, 410);
+    assert_eq!(reply.error_code(), "challenge_expired");
+    assert_eq!(h.check(id).await.json()["state"], "expired");
+
+    // Answered, but not checked in time.
+    let id = h.solved("proof_of_work").await;
+    h.advance(300);
+    assert_eq!(h.check(id.as_str()).await.json()["state"], "expired");
+
+    // Forgotten by the store, or never issued: expired too.
+    assert_eq!(
+        h.check("AAAAAAAAAAAAAAAAAAAAAA").await.json()["state"],
+        "expired"
+    );
+}
+
+#[tokio::test]
+async fn a_challenge_of_another_site_is_refused() {
+    let h = Harness::start(1).await;
+    let challenge = h.create("transcription").await;
+    let id = challenge["id"].as_str().expect("id");
+    let answer = h.solve(&challenge, "guess").await;
+    let other = h.other.clone();
+
+    let reply = h
+        .answer_on(h.addr(), &other, id, &answer, "192.0.2.1")
+        .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.error_code(), "wrong_site");
+    // The refusal changed nothing: the right site can still answer.
+    assert_eq!(h.answer(id, &answer).await.json()["state"], "valid");
+
+    let token = Harness::token_with(&other, id, h.now() + 60, "j1", true);
+    let reply = h.check_on(h.addr(), "other", id, &token).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.error_code(), "wrong_site");
+    let verdict = h
+        .siteverify(&format!("secret={}&response={id}", other.secret))
+        .await;
+    assert_eq!(verdict["success"], false);
+    assert_eq!(verdict["error-codes"][0], "invalid-input-response");
+    // Still valid for its own site, once.
+    assert_eq!(h.check(id).await.json()["state"], "valid");
+}
+
+#[tokio::test]
+async fn thirty_two_concurrent_checks_over_two_replicas_see_valid_once() {
+    let h = Harness::start(2).await;
+    let id = h.solved("transcription").await;
+    let checks = (0..32).map(|n| {
+        let addr = h.replicas[n % 2];
+        let token = h.token(&id);
+        let h = &h;
+        let id = id.clone();
+        async move { h.check_on(addr, "shop", &id, &token).await.json()["state"].clone() }
+    });
+    let states = join_all(checks).await;
+    let valid = states.iter().filter(|s| *s == "valid").count();
+    let consumed = states.iter().filter(|s| *s == "consumed").count();
+    assert_eq!((valid, consumed), (1, 31), "{states:?}");
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_redis_agree() {
+    let h = Harness::start(2).await;
+    let shop = h.shop.clone();
+    let [a, b] = [h.replicas[0], h.replicas[1]];
+    let challenge = h.create_on(a, &shop, "transcription").await;
+    let id = challenge["id"].as_str().expect("id");
+    let wrong = h
+        .answer_on(b, &shop, id, &Harness::wrong(&challenge), "192.0.2.9")
+        .await;
+    let next = wrong.json()["next"].clone();
+    let next_id = next["id"].as_str().expect("id");
+    let reply = h
+        .answer_on(
+            a,
+            &shop,
+            next_id,
+            &h.solve(&next, "guess").await,
+            "192.0.2.9",
+        )
+        .await;
+    assert_eq!(reply.json()["state"], "valid");
+    assert_eq!(
+        h.check_on(b, "shop", next_id, &h.token(next_id))
+            .await
+            .json()["state"],
+        "valid"
+    );
+    assert_eq!(
+        h.check_on(a, "shop", next_id, &h.token(next_id))
+            .await
+            .json()["state"],
+        "consumed"
+    );
+    assert_eq!(
+        h.check_on(b, "shop", id, &h.token(id)).await.json()["state"],
+        "invalid"
+    );
+}
+
+#[tokio::test]
+async fn votes_from_distinct_clients_teach_the_corpus_an_unknown_word() {
+    let h = Harness::start(1).await;
+    let shop = h.shop.clone();
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let corpus = watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Strip,
+    );
+    // Every client types "Zebra!" for the unknown word; three agreeing clients make it known.
+    for n in 0..120 {
+        let challenge = h.create("transcription").await;
+        let id = challenge["id"].as_str().expect("id");
+        let answer = h.solve(&challenge, "Zebra!").await;
+        let ip = format!("198.51.100.{n}");
+        let reply = h.answer_on(h.addr(), &shop, id, &answer, &ip).await;
+        assert_eq!(reply.json()["state"], "valid");
+        let items = corpus.list(store.as_ref()).await.expect("items");
+        if let Some(learned) = items.iter().find(|item| item.learned) {
+            assert_eq!(learned.answer.as_deref(), Some("zebra"));
+            assert!(learned.id.starts_with("demo-unknown-"));
+            let votes = corpus
+                .votes(store.as_ref(), &learned.id)
+                .await
+                .expect("votes");
+            assert_eq!(votes.len(), 3);
+            return;
+        }
+    }
+    panic!("no unknown item reached three votes in 120 answers");
+}
+
+#[tokio::test]
+async fn one_client_cannot_vote_twice() {
+    let h = Harness::start(1).await;
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let corpus = watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Strip,
+    );
+    for _ in 0..40 {
+        h.solved("transcription").await;
+    }
+    for item in corpus.list(store.as_ref()).await.expect("items") {
+        assert!(!item.learned, "{} was learned from one client", item.id);
+        assert!(
+            corpus
+                .votes(store.as_ref(), &item.id)
+                .await
+                .expect("votes")
+                .len()
+                <= 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_browser_endpoints_answer_only_the_sites_origins() {
+    let h = Harness::start(1).await;
+    let path = "/v1/sites/shop/challenge";
+    let reply = h
+        .send(h.addr(), "GET", path, &[("origin", ORIGIN)], None)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+
+    let reply = h
+        .send(
+            h.addr(),
+            "GET",
+            path,
+            &[("origin", "https://evil.test")],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.error_code(), "origin_not_allowed");
+
+    let preflight = h
+        .send(
+            h.addr(),
+            "OPTIONS",
+            "/v1/sites/shop/challenges/abc",
+            &[
+                ("origin", ORIGIN),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(ORIGIN)
+    );
+}
+
+#[tokio::test]
+async fn sites_from_a_file_are_served_beside_the_stores() {
+    let redis = watchword_store::testing::RedisServer::start().expect("redis");
+    let store = watchword_store::open(&redis.url()).expect("store");
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("sites.json");
+    let secret = "s".repeat(64);
+    std::fs::write(
+        &path,
+        serde_json::json!({"sites": [{
+            "id": "from-file", "secret": secret, "origins": ["https://file.test"],
+            "kinds": ["proof_of_work"], "difficulty": 3
+        }]})
+        .to_string(),
+    )
+    .expect("write");
+    let fixed = watchword_captcha_server::sites::load_file(&path).expect("loads");
+    let sites = Sites::new(fixed).expect("valid");
+    let site = sites
+        .get(store.as_ref(), "from-file")
+        .await
+        .expect("store")
+        .expect("found");
+    assert_eq!(site.difficulty, Some(3));
+    assert_eq!(
+        sites
+            .by_secret(store.as_ref(), &secret)
+            .await
+            .expect("store")
+            .map(|s| s.id),
+        Some("from-file".to_owned())
+    );
+    assert!(sites
+        .by_secret(store.as_ref(), &"t".repeat(64))
+        .await
+        .expect("store")
+        .is_none());
+
+    std::fs::write(
+        &path,
+        r#"{"sites": [{"id": "x", "secret": "short", "origins": [], "kinds": ["transcription"]}]}"#,
+    )
+    .expect("write");
+    let error = watchword_captcha_server::sites::load_file(&path).expect_err("short secret");
+    assert!(error.to_string().contains("64"), "{error}");
+}

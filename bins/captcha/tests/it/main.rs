@@ -1,0 +1,7 @@
+//! The captcha surface over loopback, against a real `redis-server`.
+
+mod flow;
+mod fuzz_corpus;
+mod harness;
+mod partner;
+mod requests;
