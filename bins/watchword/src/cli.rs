@@ -83,16 +83,17 @@ pub(crate) enum ClientCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ClientAddArgs {
-    /// The surface the client calls: twoway.
+    /// The surface the client calls: twoway or passkey.
     #[arg(long)]
     pub(crate) surface: String,
-    /// Its role there (twoway: app or portal).
+    /// Its role there (twoway: app or portal; passkey: app).
     #[arg(long)]
     pub(crate) role: String,
     /// A name for people.
     #[arg(long)]
     pub(crate) name: String,
-    /// What it may act on (twoway: an identity provider name); repeatable.
+    /// What it may act on (twoway: an identity provider name; passkey: a domain, the RP ID
+    /// its passkeys are for); repeatable.
     #[arg(long = "scope")]
     pub(crate) scopes: Vec<String>,
     /// A browser origin allowed to call it, like `https://shop.example`; repeatable.
@@ -186,6 +187,71 @@ pub(crate) enum VerifyCommand {
     Bip322(Bip322Args),
     /// Verify an auth-host session token against a JWKS file or URL.
     Session(SessionArgs),
+    /// Verify a WebAuthn registration or authentication response (`PublicKeyCredential.toJSON()`).
+    Webauthn(WebauthnArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CeremonyKind {
+    Registration,
+    Authentication,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum UserVerificationArg {
+    Required,
+    Preferred,
+    Discouraged,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WebauthnArgs {
+    /// Which ceremony the response is from.
+    #[arg(long, value_enum)]
+    pub(crate) ceremony: CeremonyKind,
+    /// The relying party id (a domain, like `example.org`).
+    #[arg(long)]
+    pub(crate) rp_id: String,
+    /// An origin the ceremony may run on, like `https://example.org`; repeatable.
+    #[arg(long = "origin", required = true)]
+    pub(crate) origins: Vec<String>,
+    /// The challenge the options carried, base64url.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) challenge: String,
+    /// The browser's `PublicKeyCredential.toJSON()`, a file or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) response: std::path::PathBuf,
+    /// For authentication: `{"credential_id", "public_key_cose", "sign_count", "user_handle"?}`
+    /// (base64url), as a valid registration prints under "credential".
+    #[arg(long, value_name = "FILE")]
+    pub(crate) credential: Option<std::path::PathBuf>,
+    /// User verification the options asked for.
+    #[arg(long, value_enum, default_value = "preferred")]
+    pub(crate) user_verification: UserVerificationArg,
+    /// A COSE algorithm the options offered (-7 ES256, -8 EdDSA, -35 ES384, -257 RS256, -37
+    /// PS256); repeatable. Every supported one when absent.
+    #[arg(long = "alg", allow_hyphen_values = true)]
+    pub(crate) algs: Vec<i64>,
+    /// A credential id the options' allowCredentials listed, base64url; repeatable.
+    #[arg(long = "allow-credential", allow_hyphen_values = true)]
+    pub(crate) allow_credentials: Vec<String>,
+    /// The FIDO `AppID` of the `appid` extension.
+    #[arg(long)]
+    pub(crate) appid: Option<String>,
+    /// Accept a cross-origin ceremony (an iframe) whose topOrigin is an `--origin` or a
+    /// `--top-origin`.
+    #[arg(long)]
+    pub(crate) allow_cross_origin: bool,
+    /// A top-level origin allowed with `--allow-cross-origin`; repeatable.
+    #[arg(long = "top-origin")]
+    pub(crate) top_origins: Vec<String>,
+    /// An attestation trust root, DER as base64url; repeatable. Without one the attestation
+    /// signature is still verified, and its chain reported as not evaluated.
+    #[arg(long = "trust-root", allow_hyphen_values = true)]
+    pub(crate) trust_roots: Vec<String>,
+    /// The time to check certificates at (RFC 3339, like 2026-01-01T00:00:00Z); now by default.
+    #[arg(long)]
+    pub(crate) at: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,10 +8,13 @@ use watchword_http::clients::{Client, Clients, NewClient};
 use crate::cli::ClientCommand;
 
 /// The roles each surface knows.
-const ROLES: &[(&str, &[&str])] = &[(
-    "twoway",
-    &[watchword_twoway::ROLE_APP, watchword_twoway::ROLE_PORTAL],
-)];
+const ROLES: &[(&str, &[&str])] = &[
+    (
+        "twoway",
+        &[watchword_twoway::ROLE_APP, watchword_twoway::ROLE_PORTAL],
+    ),
+    ("passkey", &[watchword_passkey::ROLE_APP]),
+];
 
 fn registry(surface: &str) -> anyhow::Result<Clients> {
     if !ROLES.iter().any(|(s, _)| *s == surface) {
@@ -30,6 +33,7 @@ fn public(client: &Client) -> serde_json::Value {
         "name": client.name,
         "scopes": client.scopes,
         "origins": client.origins,
+        "app_id": client.app_id,
         "created_at": client.created_at,
     })
 }
@@ -53,11 +57,18 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                         roles.join(", ")
                     );
                 }
+                if args.surface == "passkey" {
+                    watchword_passkey::check_client(&args.origins, &args.scopes)
+                        .map_err(anyhow::Error::msg)?;
+                }
                 let new = NewClient {
                     role: args.role,
                     name: args.name,
                     origins: args.origins,
                     scopes: args.scopes,
+                    // The passkey SDK names its app in the page (`data-appid`).
+                    app_id: (args.surface == "passkey")
+                        .then(|| watchword_passkey::new_app_id(&mut rand_core::OsRng)),
                     id: args.id,
                     secret: None,
                 };

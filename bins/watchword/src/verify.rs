@@ -11,7 +11,10 @@ use watchword_token::{
     HmacKey, Jwk, Jwks, KeyRing, UnixTime, Validation, VerifiedJws, VerifyingKey,
 };
 
-use crate::cli::{Bip322Args, BitcoinNetwork, HmacAlg, JwtArgs, SessionArgs, VerifyCommand};
+use crate::cli::{
+    Bip322Args, BitcoinNetwork, CeremonyKind, HmacAlg, JwtArgs, SessionArgs, UserVerificationArg,
+    VerifyCommand, WebauthnArgs,
+};
 
 /// A problem with how the command was called, as opposed to an invalid token.
 struct Usage(String);
@@ -24,6 +27,7 @@ pub(crate) fn run(command: VerifyCommand) -> ExitCode {
         VerifyCommand::Jwt(args) => jwt(&args),
         VerifyCommand::Bip322(args) => bip322(&args),
         VerifyCommand::Session(args) => session(&args),
+        VerifyCommand::Webauthn(args) => webauthn(&args),
     };
     match verdict {
         Ok(Ok(valid)) => {
@@ -223,4 +227,198 @@ fn session(args: &SessionArgs) -> Result<Verdict, Usage> {
     } else {
         Err(verdict)
     })
+}
+
+fn b64url(text: &str, what: &str) -> Result<Vec<u8>, Usage> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|_| Usage(format!("{what} is not unpadded base64url")))
+}
+
+fn b64url_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The `--credential` file of `verify webauthn`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialFile {
+    credential_id: String,
+    public_key_cose: String,
+    sign_count: u32,
+    #[serde(default)]
+    user_handle: Option<String>,
+}
+
+fn relying_party(args: &WebauthnArgs) -> Result<watchword_webauthn::RelyingParty, Usage> {
+    use watchword_webauthn::{CoseAlgorithm, RelyingParty, UserVerification};
+    let mut builder =
+        RelyingParty::builder(args.rp_id.clone()).user_verification(match args.user_verification {
+            UserVerificationArg::Required => UserVerification::Required,
+            UserVerificationArg::Preferred => UserVerification::Preferred,
+            UserVerificationArg::Discouraged => UserVerification::Discouraged,
+        });
+    for origin in &args.origins {
+        builder = builder.origin(origin.clone());
+    }
+    if !args.algs.is_empty() {
+        let allowed = args
+            .algs
+            .iter()
+            .map(|id| {
+                CoseAlgorithm::from_id(*id).ok_or_else(|| {
+                    Usage(format!(
+                        "--alg {id} is not supported: -7 ES256, -8 EdDSA, -35 ES384, -257 RS256, -37 PS256"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        builder = builder.algorithms(&allowed);
+    }
+    if let Some(appid) = &args.appid {
+        builder = builder.app_id(appid.clone());
+    }
+    if args.allow_cross_origin {
+        let mut tops = args.top_origins.clone();
+        if tops.is_empty() {
+            tops.clone_from(&args.origins);
+        }
+        builder = builder.allow_cross_origin(tops);
+    }
+    for root in &args.trust_roots {
+        builder = builder.trust_root(b64url(root, "--trust-root")?);
+    }
+    builder
+        .build()
+        .map_err(|e| Usage(format!("the relying party settings are unusable: {e}")))
+}
+
+fn webauthn(args: &WebauthnArgs) -> Result<Verdict, Usage> {
+    let rp = relying_party(args)?;
+    let challenge = b64url(&args.challenge, "--challenge")?;
+    let response = if args.response.as_os_str() == "-" {
+        token_argument("-")?
+    } else {
+        String::from_utf8(read_file(&args.response)?)
+            .map_err(|_| Usage(format!("{} is not UTF-8", args.response.display())))?
+    };
+    let at = match &args.at {
+        Some(text) => watchword_token::timestamp::parse(text)
+            .ok_or_else(|| Usage(format!("--at {text:?} is not like 2026-01-01T00:00:00Z")))?,
+        None => now(),
+    };
+    match args.ceremony {
+        CeremonyKind::Registration => webauthn_registration(args, &rp, &challenge, &response, at),
+        CeremonyKind::Authentication => webauthn_authentication(args, &rp, &challenge, &response),
+    }
+}
+
+fn webauthn_registration(
+    args: &WebauthnArgs,
+    rp: &watchword_webauthn::RelyingParty,
+    challenge: &[u8],
+    response: &str,
+    at: UnixTime,
+) -> Result<Verdict, Usage> {
+    if args.credential.is_some() {
+        return Err(Usage(
+            "--credential is for --ceremony authentication".into(),
+        ));
+    }
+    let parsed = match watchword_webauthn::parse_registration(response) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(webauthn_invalid(&error))),
+    };
+    Ok(match rp.verify_registration(challenge, &parsed, at.0) {
+        Ok(registration) => {
+            let credential = &registration.credential;
+            Ok(json!({
+                "valid": true,
+                "fmt": registration.fmt,
+                "alg": credential.alg,
+                "uv": registration.uv,
+                "be": registration.be,
+                "bs": registration.bs,
+                "sign_count": credential.sign_count,
+                "attestation_trust": match registration.attestation_trust {
+                    watchword_webauthn::AttestationTrust::Trusted { .. } => "trusted",
+                    watchword_webauthn::AttestationTrust::Unverified => "unverified",
+                    _ => "self_or_none",
+                },
+                "aaguid": b64url_encode(&registration.aaguid),
+                "credential": {
+                    "credential_id": b64url_encode(&credential.id),
+                    "public_key_cose": b64url_encode(&credential.public_key_cose),
+                    "sign_count": credential.sign_count,
+                },
+            }))
+        }
+        Err(error) => Err(webauthn_invalid(&error)),
+    })
+}
+
+fn webauthn_authentication(
+    args: &WebauthnArgs,
+    rp: &watchword_webauthn::RelyingParty,
+    challenge: &[u8],
+    response: &str,
+) -> Result<Verdict, Usage> {
+    let path = args
+        .credential
+        .as_deref()
+        .ok_or_else(|| Usage("--ceremony authentication needs --credential FILE".into()))?;
+    let file: CredentialFile = serde_json::from_slice(&read_file(path)?)
+        .map_err(|e| Usage(format!("{} is not a credential file: {e}", path.display())))?;
+    let public_key_cose = b64url(&file.public_key_cose, "public_key_cose")?;
+    let key = watchword_webauthn::CoseKey::parse(&public_key_cose)
+        .map_err(|e| Usage(format!("public_key_cose is not a usable key: {e}")))?;
+    let parsed = match watchword_webauthn::parse_authentication(response) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(webauthn_invalid(&error))),
+    };
+    // The file has no backup eligibility: take the response's, so that check (which
+    // needs the stored value) is the one step not evaluated offline.
+    let backup_eligible = watchword_webauthn::AuthenticatorData::parse(parsed.authenticator_data())
+        .is_ok_and(|data| data.flags.backup_eligible());
+    let credential = watchword_webauthn::Credential {
+        id: b64url(&file.credential_id, "credential_id")?,
+        public_key_cose,
+        alg: key.alg().id(),
+        sign_count: file.sign_count,
+        user_handle: file
+            .user_handle
+            .as_deref()
+            .map(|h| b64url(h, "user_handle"))
+            .transpose()?,
+        backup_eligible,
+        backup_state: false,
+        uv_initialized: false,
+        transports: Vec::new(),
+    };
+    let allowed = args
+        .allow_credentials
+        .iter()
+        .map(|id| b64url(id, "--allow-credential"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(
+        match rp.verify_authentication(challenge, &parsed, &credential, &allowed) {
+            Ok(authentication) => Ok(json!({
+                "valid": true,
+                "alg": credential.alg,
+                "uv": authentication.uv,
+                "be": authentication.be,
+                "bs": authentication.bs,
+                "sign_count": authentication.sign_count,
+                "counter_warning": authentication.counter_warning,
+            })),
+            Err(error) => Err(webauthn_invalid(&error)),
+        },
+    )
+}
+
+/// `{"valid": false, "reason": <the failed check's code>, "message": …}`.
+fn webauthn_invalid(error: &watchword_webauthn::Error) -> Value {
+    json!({ "valid": false, "reason": error.code(), "message": error.to_string() })
 }

@@ -35,6 +35,9 @@ pub struct Client {
     /// What the client may act on, for example the identity providers of a `twoway` app.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// A public application id, for surfaces whose browser SDK names the app (`passkey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
     /// When the client was created, Unix seconds.
     pub created_at: u64,
 }
@@ -57,6 +60,8 @@ pub struct NewClient {
     pub origins: Vec<String>,
     /// Scopes.
     pub scopes: Vec<String>,
+    /// A public application id, if the surface uses one.
+    pub app_id: Option<String>,
     /// A chosen id; a random one when `None`.
     pub id: Option<String>,
     /// A chosen secret (for reproducible demos); a random one when `None`.
@@ -149,6 +154,7 @@ impl Clients {
             name: new.name,
             origins: new.origins,
             scopes: new.scopes,
+            app_id: new.app_id,
             created_at: now,
         };
         store
@@ -213,19 +219,36 @@ impl Clients {
             )
         };
         let (id, secret) = basic_credentials(request).ok_or_else(refused)?;
+        self.check_secret(store, &id, &secret, role)
+            .await?
+            .ok_or_else(refused)
+    }
+
+    /// The client `id` of `role` if `secret` is its secret; `None` otherwise (unknown id,
+    /// wrong secret, other role: one answer for all). For surfaces whose compatible API sends
+    /// the credentials in headers of its own rather than HTTP Basic.
+    ///
+    /// # Errors
+    /// `503` when the store is down.
+    pub async fn check_secret(
+        &self,
+        store: &dyn Store,
+        id: &str,
+        secret: &str,
+        role: &str,
+    ) -> Result<Option<Client>, ApiError> {
         if id.is_empty() || id.len() > 64 || id.contains(['{', '}']) {
-            return Err(refused());
+            return Ok(None);
         }
-        let client = self.get(store, &id).await?.ok_or_else(refused)?;
+        let Some(client) = self.get(store, id).await? else {
+            return Ok(None);
+        };
         let given = sha256_hex(secret.as_bytes());
         let same: bool = given
             .as_bytes()
             .ct_eq(client.secret_sha256.as_bytes())
             .into();
-        if !same || client.role != role {
-            return Err(refused());
-        }
-        Ok(client)
+        Ok((same && client.role == role).then_some(client))
     }
 }
 

@@ -54,7 +54,8 @@ impl Default for Limits {
     }
 }
 
-/// Request headers a browser may send cross-origin to a CORS route.
+/// Request headers a browser may send cross-origin to a CORS route, unless the app names
+/// others with [`App::cors_request_headers`].
 const CORS_REQUEST_HEADERS: &str = "content-type, authorization";
 
 /// One surface ready to serve: routes, state, the store, assets and metrics.
@@ -67,6 +68,7 @@ pub struct App<S> {
     metrics: Arc<Metrics>,
     limits: Limits,
     trust_forwarded: bool,
+    cors_request_headers: &'static str,
 }
 
 impl<S> std::fmt::Debug for App<S> {
@@ -95,6 +97,7 @@ impl<S: Send + Sync + 'static> App<S> {
             metrics: Arc::new(Metrics::new()),
             limits: Limits::default(),
             trust_forwarded: false,
+            cors_request_headers: CORS_REQUEST_HEADERS,
         }
     }
 
@@ -125,6 +128,15 @@ impl<S: Send + Sync + 'static> App<S> {
     #[must_use]
     pub fn trust_forwarded(mut self, trust: bool) -> Self {
         self.trust_forwarded = trust;
+        self
+    }
+
+    /// The request headers browsers may send to CORS routes (the `Access-Control-Allow-Headers`
+    /// of preflights), for a browser SDK that sends headers of its own; `content-type,
+    /// authorization` by default.
+    #[must_use]
+    pub fn cors_request_headers(mut self, headers: &'static str) -> Self {
+        self.cors_request_headers = headers;
         self
     }
 
@@ -320,7 +332,7 @@ impl<S: Send + Sync + 'static> App<S> {
         if wants_headers {
             headers.insert(
                 ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static(CORS_REQUEST_HEADERS),
+                HeaderValue::from_static(self.cors_request_headers),
             );
         }
         headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
@@ -539,25 +551,36 @@ fn forwarded_for(headers: &http::HeaderMap) -> Option<IpAddr> {
 }
 
 /// Resolves on SIGTERM or Ctrl-C, for [`App::serve`].
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
+    // Register the handlers now, not at the first poll: a signal that arrives between this
+    // call and the first poll is then a shutdown, not the default action (death).
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

@@ -103,24 +103,28 @@ pub async fn text(page: &Page, selector: &str) -> String {
 /// Types `value` into the field `selector` and submits its form with the button `submit`,
 /// waiting until the next page has loaded.
 pub async fn fill_and_submit(page: &Page, selector: &str, value: &str, submit: &str) {
+    type_into(page, selector, value).await;
+    click_and_wait(page, submit).await;
+}
+
+/// Clicks `selector` and waits until a new document has loaded: the click itself, or script
+/// it starts (a passkey ceremony, say), navigates.
+pub async fn click_and_wait(page: &Page, selector: &str) {
     // Input goes to the active tab only: a background tab would never take the click.
     page.bring_to_front().await.expect("activate the tab");
-    let field = element(page, selector).await;
-    field.click().await.expect("focus");
-    field.type_str(value).await.expect("type");
     // Mark this document, so the wait below can tell the next one from it.
     page.evaluate("window.__watchwordOld = true")
         .await
         .expect("mark the page");
-    element(page, submit).await;
+    element(page, selector).await;
     // A click through the input domain waits on the page that the click navigates away
     // from; a click scheduled from script returns at once and the navigation follows.
     let script = format!(
         "setTimeout(() => document.querySelector({}).click(), 0)",
-        serde_json::to_string(submit).expect("selector")
+        serde_json::to_string(selector).expect("selector")
     );
-    page.evaluate(script).await.expect("submit");
-    for _ in 0..100 {
+    page.evaluate(script).await.expect("click");
+    for _ in 0..200 {
         let loaded = page
             .evaluate("window.__watchwordOld === undefined && document.readyState === 'complete'")
             .await
@@ -131,7 +135,8 @@ pub async fn fill_and_submit(page: &Page, selector: &str, value: &str, submit: &
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no new page within 10 s after submitting {submit}");
+    let html = page.content().await.unwrap_or_default();
+    panic!("no new page within 20 s after clicking {selector}:\n{html}");
 }
 
 /// Evaluates the JavaScript expression `script` until it yields a truthy value, up to 20 s, and
@@ -160,4 +165,83 @@ pub async fn type_into(page: &Page, selector: &str, value: &str) {
     let field = element(page, selector).await;
     field.click().await.expect("focus");
     field.type_str(value).await.expect("type");
+}
+
+/// A DevTools WebAuthn virtual authenticator on one page: CTAP2, internal (a platform
+/// authenticator), with resident keys and user verification, the user verified and present.
+#[derive(Debug)]
+pub struct VirtualAuthenticator {
+    id: chromiumoxide::cdp::browser_protocol::web_authn::AuthenticatorId,
+}
+
+impl VirtualAuthenticator {
+    /// Enables the WebAuthn domain on `page` and adds the authenticator.
+    pub async fn add(page: &Page) -> Self {
+        use chromiumoxide::cdp::browser_protocol::web_authn::{
+            AddVirtualAuthenticatorParams, AuthenticatorProtocol, AuthenticatorTransport,
+            Ctap2Version, EnableParams, VirtualAuthenticatorOptions,
+        };
+        page.execute(EnableParams::builder().enable_ui(false).build())
+            .await
+            .expect("WebAuthn.enable");
+        let options = VirtualAuthenticatorOptions::builder()
+            .protocol(AuthenticatorProtocol::Ctap2)
+            .ctap2_version(Ctap2Version::Ctap21)
+            .transport(AuthenticatorTransport::Internal)
+            .has_resident_key(true)
+            .has_user_verification(true)
+            .is_user_verified(true)
+            .automatic_presence_simulation(true)
+            .build()
+            .expect("authenticator options");
+        let added = page
+            .execute(
+                AddVirtualAuthenticatorParams::builder()
+                    .options(options)
+                    .build()
+                    .expect("params"),
+            )
+            .await
+            .expect("WebAuthn.addVirtualAuthenticator");
+        Self {
+            id: added.result.authenticator_id,
+        }
+    }
+
+    /// Makes the authenticator's next responses carry a bogus signature, or leave the UV or
+    /// UP flag unset; all off restores it.
+    pub async fn set_overrides(
+        &self,
+        page: &Page,
+        bogus_signature: bool,
+        uv_unset: bool,
+        up_unset: bool,
+    ) {
+        use chromiumoxide::cdp::browser_protocol::web_authn::SetResponseOverrideBitsParams;
+        let params = SetResponseOverrideBitsParams::builder()
+            .authenticator_id(self.id.clone())
+            .is_bogus_signature(bogus_signature)
+            .is_bad_uv(uv_unset)
+            .is_bad_up(up_unset)
+            .build()
+            .expect("params");
+        page.execute(params)
+            .await
+            .expect("WebAuthn.setResponseOverrideBits");
+    }
+
+    /// How many credentials the authenticator holds.
+    pub async fn credential_count(&self, page: &Page) -> usize {
+        use chromiumoxide::cdp::browser_protocol::web_authn::GetCredentialsParams;
+        let params = GetCredentialsParams::builder()
+            .authenticator_id(self.id.clone())
+            .build()
+            .expect("params");
+        page.execute(params)
+            .await
+            .expect("WebAuthn.getCredentials")
+            .result
+            .credentials
+            .len()
+    }
 }

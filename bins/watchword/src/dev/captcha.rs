@@ -97,6 +97,7 @@ pub(crate) async fn mount(
         summary: "Ocapi-compatible captcha with a Turnstile-compatible siteverify",
         url: base,
         demo_path: "/captcha",
+        demo_host: None,
         credentials: vec![
             ("site (data-sitekey)".into(), site.id.clone()),
             ("site secret".into(), site.secret),

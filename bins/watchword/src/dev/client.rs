@@ -14,6 +14,19 @@ pub(crate) async fn call(
     authorization: Option<&str>,
     body: Option<&serde_json::Value>,
 ) -> anyhow::Result<(u16, serde_json::Value)> {
+    match authorization {
+        Some(value) => call_with_headers(method, url, &[("authorization", value)], body).await,
+        None => call_with_headers(method, url, &[], body).await,
+    }
+}
+
+/// As [`call`], with any request headers.
+pub(crate) async fn call_with_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<(u16, serde_json::Value)> {
     let uri: http::Uri = url.parse().with_context(|| format!("bad URL {url}"))?;
     let Some(authority) = uri.authority().cloned() else {
         bail!("no host in {url}")
@@ -28,8 +41,8 @@ pub(crate) async fn call(
         .method(method)
         .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
         .header("host", authority.as_str());
-    if let Some(authorization) = authorization {
-        request = request.header("authorization", authorization);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let bytes = match body {
         Some(body) => {

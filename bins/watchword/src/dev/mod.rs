@@ -14,6 +14,7 @@ use crate::cli::DevArgs;
 
 mod captcha;
 mod client;
+mod passkey;
 mod twoway;
 
 /// A surface mounted by `dev`, as the banner and the demo site list it.
@@ -24,6 +25,9 @@ pub(crate) struct Mounted {
     pub(crate) url: String,
     /// Its demo, a path on the demo site.
     pub(crate) demo_path: &'static str,
+    /// The host name its demo must be opened on, when the listening address will not do
+    /// (WebAuthn needs a domain: `localhost`).
+    pub(crate) demo_host: Option<&'static str>,
     pub(crate) credentials: Vec<(String, String)>,
 }
 
@@ -33,6 +37,7 @@ pub(crate) struct Demo {
     mounted: Vec<Mounted>,
     twoway: twoway::DemoTwoway,
     captcha: captcha::DemoCaptcha,
+    passkey: passkey::DemoPasskey,
 }
 
 /// Stops every server of the process at once.
@@ -75,20 +80,35 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
         captcha_app.serve(listener, stopped.clone().wait()),
     ));
 
+    let listener = bind(args, 8084).await?;
+    let demo_port = demo_listener.local_addr()?.port();
+    let (passkey_app, demo_passkey, mounted_passkey) = passkey::mount(
+        store.clone(),
+        &listener,
+        &format!("http://{}:{demo_port}", passkey::DOMAIN),
+    )
+    .await?;
+    tasks.push(tokio::spawn(
+        passkey_app.serve(listener, stopped.clone().wait()),
+    ));
+
     let listener = bind(args, 8085).await?;
     let (twoway_app, demo_twoway, mounted_twoway) = twoway::mount(store.clone(), &listener).await?;
     tasks.push(tokio::spawn(
         twoway_app.serve(listener, stopped.clone().wait()),
     ));
-    let mounted = vec![mounted_captcha, mounted_twoway];
+    let mounted = vec![mounted_captcha, mounted_passkey, mounted_twoway];
 
     let listener = demo_listener;
     let demo = Demo {
         mounted: mounted.clone(),
         twoway: demo_twoway,
         captcha: demo_captcha,
+        passkey: demo_passkey,
     };
-    let router = captcha::routes(twoway::routes(Router::new().get("/", index)));
+    let router = passkey::routes(captcha::routes(twoway::routes(
+        Router::new().get("/", index),
+    )));
     // The widget's worker must come from the page's own origin: the demo hosts a copy, as a
     // partner site would.
     let assets = Assets::new()
@@ -101,12 +121,20 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
             "ocapi-worker.js",
             "text/javascript; charset=utf-8",
             watchword_captcha_server::OCAPI_WORKER_JS,
+        )
+        .with(
+            "passkey-demo.js",
+            "text/javascript; charset=utf-8",
+            &include_bytes!("passkey-demo.js")[..],
         );
     let app = App::new("demo", Arc::new(demo), store, router).with_assets(assets);
     tasks.push(tokio::spawn(app.serve(listener, stopped.wait())));
 
+    // Listen for the signals before saying we are up: a stop right after the banner is then
+    // a clean shutdown.
+    let shutdown = watchword_http::shutdown_signal();
     println!("{}", banner(&demo_url, &mounted));
-    watchword_http::shutdown_signal().await;
+    shutdown.await;
     let _ = stop.send(true);
     for task in tasks {
         task.await.context("server task")?.context("server")?;
@@ -114,13 +142,24 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo site's URL on the host `surface` needs, if any.
+fn demo_base(demo_url: &str, surface: &Mounted) -> String {
+    match (surface.demo_host, demo_url.rsplit_once(':')) {
+        (Some(host), Some((_, port))) => format!("http://{host}:{port}"),
+        _ => demo_url.to_owned(),
+    }
+}
+
 fn banner(demo_url: &str, mounted: &[Mounted]) -> String {
     let mut out = format!("Watchword dev: every surface on the memory store (state is lost on exit).\n\n  demo site   {demo_url}/\n");
     for surface in mounted {
         let _ = writeln!(
             out,
-            "  {:<11} {}  (demo {demo_url}{})",
-            surface.name, surface.url, surface.demo_path
+            "  {:<11} {}  (demo {}{})",
+            surface.name,
+            surface.url,
+            demo_base(demo_url, surface),
+            surface.demo_path
         );
         for (name, value) in &surface.credentials {
             let _ = writeln!(out, "              {name}: {value}");
@@ -130,14 +169,19 @@ fn banner(demo_url: &str, mounted: &[Mounted]) -> String {
     out
 }
 
-async fn index(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
+async fn index(demo: Arc<Demo>, request: Request) -> Result<Response, ApiError> {
+    let here = format!("http://{}", request.header("host").unwrap_or("127.0.0.1"));
     let mut items = String::new();
     for surface in &demo.mounted {
+        let link = match surface.demo_host {
+            Some(_) => format!("{}{}", demo_base(&here, surface), surface.demo_path),
+            None => surface.demo_path.to_owned(),
+        };
         let _ = write!(
             items,
             "<li><a href=\"{path}\">{name}</a>: {summary} <code>{url}</code> · <a href=\"{url}/openapi.json\">OpenAPI</a></li>",
             url = escape(&surface.url),
-            path = surface.demo_path,
+            path = escape(&link),
             name = surface.name,
             summary = surface.summary,
         );

@@ -93,6 +93,7 @@ pub(crate) async fn mount(
         summary: "two-way OTP device pairing",
         url: base,
         demo_path: "/twoway/device",
+        demo_host: None,
         credentials: vec![
             ("identity provider".into(), IDP.into()),
             (

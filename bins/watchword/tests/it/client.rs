@@ -142,3 +142,80 @@ fn a_store_that_is_down_is_an_error_not_an_empty_list() {
     );
     assert!(list.stdout.is_empty());
 }
+
+#[test]
+fn passkey_clients_need_domains_that_cover_their_origins() {
+    let redis = RedisServer::start().expect("redis-server");
+    let store = redis.url();
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "client",
+            "add",
+            "--store",
+            &store,
+            "--surface",
+            "passkey",
+            "--role",
+            "app",
+            "--name",
+            "Shop",
+        ];
+        args.extend_from_slice(extra);
+        watchword(&args, None)
+    };
+    let ok = add(&[
+        "--scope",
+        "shop.example",
+        "--origin",
+        "https://shop.example",
+        "--origin",
+        "https://www.shop.example",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let created = stdout_json(&ok);
+    let app_id = created["app_id"].as_str().expect("an app id for the SDK");
+    assert!(app_id.starts_with("APP") && app_id.len() == 20, "{app_id}");
+    for (extra, message) in [
+        (vec!["--scope", "shop.example"], "--origin"),
+        (vec!["--origin", "https://shop.example"], "--scope"),
+        (
+            vec![
+                "--scope",
+                "shop.example",
+                "--origin",
+                "https://evil.example",
+            ],
+            "not on any --scope",
+        ),
+        (
+            vec!["--scope", "shop.example", "--origin", "http://shop.example"],
+            "https",
+        ),
+        (
+            vec![
+                "--scope",
+                "https://shop.example",
+                "--origin",
+                "https://shop.example",
+            ],
+            "not a domain",
+        ),
+    ] {
+        let out = add(&extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+    }
+    let local = add(&["--scope", "localhost", "--origin", "http://localhost:8080"]);
+    assert_eq!(
+        local.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+}

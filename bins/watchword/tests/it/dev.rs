@@ -109,6 +109,16 @@ fn dev_serves_the_demo_site_and_stops_on_sigterm() {
         "prints the captcha demo site: {banner}"
     );
     assert!(
+        banner
+            .lines()
+            .any(|l| l.trim().starts_with("passkey") && l.contains("(demo http://localhost:")),
+        "the passkey demo runs on localhost, where WebAuthn works: {banner}"
+    );
+    assert!(
+        page.contains("href=\"http://localhost:"),
+        "the index links the passkey demo on localhost: {page}"
+    );
+    assert!(
         banner.contains("app (device): demo-app / "),
         "prints demo credentials: {banner}"
     );

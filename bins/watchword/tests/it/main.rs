@@ -7,9 +7,11 @@ mod captcha_browser;
 mod client;
 mod dev;
 mod keys;
+mod passkey_browser;
 mod twoway_browser;
 mod verify_jwt;
 mod verify_more;
+mod verify_webauthn;
 
 use std::process::{Command, Output};
 

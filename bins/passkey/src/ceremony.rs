@@ -1,0 +1,100 @@
+//! The WebAuthn checks of a request, through `watchword-webauthn`: the relying party is the
+//! request's domain (the RP ID), the client's origins, user verification required.
+
+use watchword_http::{ApiError, StatusCode};
+use watchword_webauthn::{AuthenticationResponse, Credential, RelyingParty, UserVerification};
+
+use crate::records::Request;
+
+/// The algorithms offered at registration, most preferred first (COSE identifiers): ES256,
+/// EdDSA, ES384, RS256, PS256.
+pub const ALGORITHMS: [i64; 5] = [-7, -8, -35, -257, -37];
+
+fn relying_party(request: &Request, origins: &[String]) -> Result<RelyingParty, ApiError> {
+    let mut builder =
+        RelyingParty::builder(request.domain.clone()).user_verification(UserVerification::Required);
+    for origin in origins {
+        builder = builder.origin(origin.clone());
+    }
+    builder.build().map_err(|error| {
+        tracing::error!(%error, "a passkey client's origins make no relying party");
+        ApiError::internal()
+    })
+}
+
+fn challenge(request: &Request) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&request.challenge)
+        .map_err(|_| ApiError::internal())
+}
+
+/// A failed check: `400 verification_failed`, with the check's stable code as `reason`.
+fn failed(error: &watchword_webauthn::Error) -> ApiError {
+    let message = format!("the passkey response did not verify: {error}");
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "verification_failed",
+        message.clone(),
+    )
+    .with_body(serde_json::json!({
+        "message": "Bad Request",
+        "errorCode": "verification_failed",
+        "description": message,
+        "reason": error.code(),
+        "error": { "code": "verification_failed", "message": message, "reason": error.code() },
+    }))
+}
+
+/// Verifies a registration response for `request`: the new credential, its user handle set.
+///
+/// # Errors
+/// `400 verification_failed` with the failed check as `reason`.
+pub fn verify_registration(
+    request: &Request,
+    origins: &[String],
+    body: &str,
+    now: u64,
+) -> Result<Credential, ApiError> {
+    let response = watchword_webauthn::parse_registration(body).map_err(|e| failed(&e))?;
+    let registration = relying_party(request, origins)?
+        .verify_registration(&challenge(request)?, &response, now)
+        .map_err(|e| failed(&e))?;
+    let mut credential = registration.credential;
+    credential.user_handle = Some(user_handle(request)?);
+    Ok(credential)
+}
+
+/// The user handle of `request`, as bytes.
+pub fn user_handle(request: &Request) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&request.user_handle)
+        .map_err(|_| ApiError::internal())
+}
+
+/// Parses an authentication response.
+///
+/// # Errors
+/// `400 verification_failed` when it is not the `toJSON()` shape.
+pub fn parse_authentication(body: &str) -> Result<AuthenticationResponse, ApiError> {
+    watchword_webauthn::parse_authentication(body).map_err(|e| failed(&e))
+}
+
+/// Verifies a sign-in with `credential`, one of `allowed` for the request's domain. The caller
+/// records the result on the credential with [`Credential::update`] once the request is
+/// redeemed.
+///
+/// # Errors
+/// `400 verification_failed` with the failed check as `reason`.
+pub fn verify_authentication(
+    request: &Request,
+    origins: &[String],
+    response: &AuthenticationResponse,
+    credential: &Credential,
+    allowed: &[Vec<u8>],
+) -> Result<watchword_webauthn::Authentication, ApiError> {
+    relying_party(request, origins)?
+        .verify_authentication(&challenge(request)?, response, credential, allowed)
+        .map_err(|e| failed(&e))
+}

@@ -1,0 +1,16 @@
+//! Replays the committed seeds of the `passkey_requests` fuzz target through its harness.
+
+#[test]
+fn every_seed_runs_clean() {
+    let seeds = watchword_testkit::fuzz_seeds("passkey_requests");
+    for (name, bytes) in &seeds {
+        watchword_passkey::requests::fuzz(bytes);
+        if name.starts_with("initiate-") {
+            assert!(
+                watchword_passkey::requests::parse_initiate(bytes).is_ok(),
+                "{name}"
+            );
+        }
+    }
+    assert!(seeds.len() >= 6);
+}

@@ -1,0 +1,7 @@
+//! The passkey surface over loopback, against a real `redis-server`.
+
+mod authenticator;
+mod flow;
+mod fuzz_corpus;
+mod harness;
+mod requests;
