@@ -54,6 +54,7 @@ type OTPlessClientErrorCode =
   | "ABORTED"
   | "INVALID_REQUEST"
   | "CONDITIONAL_UNAVAILABLE"
+  | "SPC_UNSUPPORTED"
   | "UNKNOWN_ERROR";
 
 /** What the callback (and the promise of `initiate`) receives on failure. */

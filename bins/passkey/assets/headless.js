@@ -478,6 +478,9 @@
     if (conditional && kind !== 'authentication') {
       throw failure('INVALID_REQUEST', 'Conditional mediation signs in with an existing passkey; request ' + requestId + ' registers a new one.');
     }
+    if (kind === 'authentication' && !conditional && isObject(data.payment)) {
+      return { kind, credential: await confirmPayment(data.payment) };
+    }
     const publicKey = parseOptions(kind, data.publicKey);
     throwIfAborted(ticket);
     let credential;
@@ -494,6 +497,44 @@
     }
     if (!credential || !credential.response) throw failure('USER_CANCELLED', 'No passkey was chosen.');
     return { kind, credential };
+  }
+
+  /**
+   * Secure Payment Confirmation: the browser shows the payment (amount, payee, instrument)
+   * and the user confirms it with their payment passkey. Needs a user gesture, like a click.
+   */
+  async function confirmPayment(payment) {
+    if (typeof window.PaymentRequest !== 'function') {
+      throw failure('SPC_UNSUPPORTED', 'This browser cannot confirm payments with a passkey (Secure Payment Confirmation).');
+    }
+    const total = isObject(payment.total) ? payment.total : {};
+    const data = {
+      credentialIds: (Array.isArray(payment.credentialIds) ? payment.credentialIds : []).map(function (id, i) {
+        return fromBase64url(id, 'payment.credentialIds[' + i + ']');
+      }),
+      challenge: fromBase64url(payment.challenge, 'payment.challenge'),
+      rpId: payment.rpId,
+      payeeOrigin: payment.payeeOrigin,
+      instrument: payment.instrument,
+      timeout: payment.timeout,
+    };
+    let response;
+    try {
+      const request = new window.PaymentRequest(
+        [{ supportedMethods: 'secure-payment-confirmation', data }],
+        { total: { label: 'Total', amount: { currency: total.currency, value: total.value } } }
+      );
+      if (typeof request.canMakePayment === 'function' && !(await request.canMakePayment())) {
+        throw failure('SPC_UNSUPPORTED', 'This browser cannot confirm payments with a passkey here.');
+      }
+      response = await request.show();
+      await response.complete('success');
+    } catch (err) {
+      if (err && err.isWatchwordFailure) throw err;
+      throw ceremonyFailure(err);
+    }
+    if (!response || !response.details) throw failure('USER_CANCELLED', 'The payment was not confirmed.');
+    return response.details;
   }
 
   async function run(ticket, requestId, conditional) {

@@ -98,3 +98,50 @@ pub fn verify_authentication(
         .verify_authentication(&challenge(request)?, response, credential, allowed)
         .map_err(|e| failed(&e))
 }
+
+/// An amount as the payment request writes it: a decimal without exponent (`12.5`, `100`).
+pub fn amount_text(amount: f64) -> String {
+    format!("{amount}")
+}
+
+/// What a Secure Payment Confirmation for `request` asks the browser to show, for the page on
+/// `top_origin`, with the user's passkeys `credential_ids`.
+pub fn payment_request(
+    request: &Request,
+    credential_ids: Vec<Vec<u8>>,
+    top_origin: &str,
+) -> Option<watchword_webauthn::PaymentRequest> {
+    let spc = request.spc.as_ref()?;
+    Some(watchword_webauthn::PaymentRequest {
+        credential_ids,
+        top_origin: top_origin.to_owned(),
+        payee_name: None,
+        payee_origin: Some(spc.payee_origin.clone()),
+        total: watchword_webauthn::PaymentCurrencyAmount {
+            currency: spc.currency.clone(),
+            value: amount_text(spc.amount),
+        },
+        instrument: watchword_webauthn::PaymentCredentialInstrument {
+            display_name: spc.instrument_display_name.clone(),
+            icon: spc.instrument_display_icon.clone(),
+            icon_must_be_shown: None,
+        },
+    })
+}
+
+/// Verifies a Secure Payment Confirmation: the assertion, and that the browser showed the
+/// payment `expected` describes.
+///
+/// # Errors
+/// `400 verification_failed` with the failed check as `reason`.
+pub fn verify_payment(
+    request: &Request,
+    origins: &[String],
+    expected: &watchword_webauthn::PaymentRequest,
+    response: &AuthenticationResponse,
+    credential: &Credential,
+) -> Result<watchword_webauthn::Authentication, ApiError> {
+    relying_party(request, origins)?
+        .verify_payment(&challenge(request)?, expected, response, credential)
+        .map_err(|e| failed(&e))
+}

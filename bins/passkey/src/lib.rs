@@ -549,8 +549,20 @@ async fn options(state: Arc<PasskeyService>, request: Request) -> Result<Respons
         "publicKey": public_key,
         "expiresAt": record.expires_at,
     });
-    if let Some(spc) = &record.spc {
-        answer["spc"] = serde_json::to_value(spc).map_err(|_| ApiError::internal())?;
+    if let (Some(spc), Ceremony::Authentication) = (&record.spc, record.ceremony) {
+        // The SecurePaymentConfirmationRequest for `PaymentRequest`, and its total.
+        answer["payment"] = serde_json::json!({
+            "credentialIds": passkeys.iter().map(|p| b64(&p.credential.id)).collect::<Vec<_>>(),
+            "challenge": record.challenge,
+            "rpId": record.domain,
+            "payeeOrigin": spc.payee_origin,
+            "instrument": {
+                "displayName": spc.instrument_display_name,
+                "icon": spc.instrument_display_icon,
+            },
+            "timeout": timeout_ms,
+            "total": { "currency": spc.currency, "value": ceremony::amount_text(spc.amount) },
+        });
     }
     Ok(no_store(ok(&answer)))
 }
@@ -603,7 +615,10 @@ async fn complete(state: Arc<PasskeyService>, request: Request) -> Result<Respon
             body,
             now,
         )?),
-        Ceremony::Authentication => verify_sign_in(&state, &client, &record, body).await?,
+        Ceremony::Authentication => {
+            let top_origin = request.header("origin").unwrap_or_default();
+            verify_sign_in(&state, &client, &record, body, top_origin).await?
+        }
     };
     redeem(store, &key, now).await?;
     let (user, ceremony) = match verified {
@@ -764,6 +779,7 @@ async fn verify_sign_in(
     client: &Client,
     record: &records::Request,
     body: &str,
+    top_origin: &str,
 ) -> Result<Verified, ApiError> {
     let response = ceremony::parse_authentication(body)?;
     let handle = state
@@ -795,13 +811,24 @@ async fn verify_sign_in(
         .iter()
         .find(|p| p.rp_id == record.domain && p.credential.id == response.raw_id())
         .ok_or_else(unknown_credential)?;
-    let result = ceremony::verify_authentication(
-        record,
-        &client.origins,
-        &response,
-        &passkey.credential,
-        &allowed,
-    )?;
+    // A payment is confirmed on the page that asked for it: the page's origin is the
+    // payment's top origin.
+    let result = match ceremony::payment_request(record, allowed.clone(), top_origin) {
+        Some(expected) => ceremony::verify_payment(
+            record,
+            &client.origins,
+            &expected,
+            &response,
+            &passkey.credential,
+        )?,
+        None => ceremony::verify_authentication(
+            record,
+            &client.origins,
+            &response,
+            &passkey.credential,
+            &allowed,
+        )?,
+    };
     Ok(Verified::Authentication {
         handle,
         credential_id: passkey.credential.id.clone(),

@@ -66,6 +66,12 @@ fn client_data(kind: &str, challenge: &str, origin: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What a browser's Secure Payment Confirmation puts in the client data: what it showed.
+pub(crate) struct Shown<'a> {
+    pub(crate) top_origin: &'a str,
+    pub(crate) total: serde_json::Value,
+}
+
 impl Passkey {
     /// Runs `navigator.credentials.create` for the options of a `GET` answer.
     pub(crate) fn create(options: &serde_json::Value, page: &Page<'_>) -> (Passkey, String) {
@@ -136,18 +142,50 @@ impl Passkey {
         page: &Page<'_>,
         sign_count: Option<u32>,
     ) -> String {
-        let public = &options["publicKey"];
+        let client_data = client_data(
+            "webauthn.get",
+            options["publicKey"]["challenge"]
+                .as_str()
+                .expect("challenge"),
+            page.origin,
+        );
+        self.assert(page, sign_count, &client_data)
+    }
+
+    /// Runs a Secure Payment Confirmation for the `payment` of a `GET` answer, as a browser
+    /// that showed `shown`.
+    pub(crate) fn pay(
+        &mut self,
+        options: &serde_json::Value,
+        page: &Page<'_>,
+        shown: &Shown<'_>,
+    ) -> String {
+        let payment = &options["payment"];
+        let client_data = serde_json::json!({
+            "type": "payment.get",
+            "challenge": payment["challenge"],
+            "origin": page.origin,
+            "crossOrigin": false,
+            "payment": {
+                "rpId": payment["rpId"],
+                "topOrigin": shown.top_origin,
+                "payeeOrigin": payment["payeeOrigin"],
+                "total": shown.total,
+                "instrument": payment["instrument"],
+            },
+        })
+        .to_string()
+        .into_bytes();
+        self.assert(page, None, &client_data)
+    }
+
+    fn assert(&mut self, page: &Page<'_>, sign_count: Option<u32>, client_data: &[u8]) -> String {
         self.sign_count = sign_count.unwrap_or(self.sign_count + 1);
         let mut auth_data = Sha256::digest(page.rp_id.as_bytes()).to_vec();
         auth_data.push(0x05); // UP, UV
         auth_data.extend_from_slice(&self.sign_count.to_be_bytes());
-        let client_data = client_data(
-            "webauthn.get",
-            public["challenge"].as_str().expect("challenge"),
-            page.origin,
-        );
         let mut signed = auth_data.clone();
-        signed.extend_from_slice(&Sha256::digest(&client_data));
+        signed.extend_from_slice(&Sha256::digest(client_data));
         let signature = self.key.sign(&self.rng, &signed).expect("signs");
         serde_json::json!({
             "id": b64(&self.id),
@@ -155,7 +193,7 @@ impl Passkey {
             "type": "public-key",
             "authenticatorAttachment": "platform",
             "response": {
-                "clientDataJSON": b64(&client_data),
+                "clientDataJSON": b64(client_data),
                 "authenticatorData": b64(&auth_data),
                 "signature": b64(signature.as_ref()),
                 "userHandle": b64(&self.user_handle),

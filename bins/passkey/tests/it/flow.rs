@@ -300,3 +300,86 @@ async fn is_registration_false_only_signs_in_and_emails_ignore_case() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["identityValue"], "ada@shop.test");
 }
+
+#[tokio::test]
+async fn a_secure_payment_confirmation_is_checked_against_the_payment_asked_for() {
+    use crate::authenticator::Shown;
+    let h = Harness::start(1).await;
+    let spc = serde_json::json!({
+        "isSPC": true,
+        "spc": {
+            "instrumentDisplayName": "Visa ••1234",
+            "instrumentDisplayIcon": "https://shop.test/visa.png",
+            "payeeOrigin": "https://shop.test",
+            "amount": 12.5,
+            "currency": "INR",
+        },
+    });
+    // The first SPC request registers a payment passkey on this device.
+    let id = h.initiate("ada@shop.test", spc.clone()).await;
+    let options = h.options(&id).await.json();
+    assert_eq!(options["ceremony"], "registration");
+    let public = &options["publicKey"];
+    assert_eq!(public["extensions"]["payment"]["isPayment"], true);
+    assert_eq!(
+        public["authenticatorSelection"]["authenticatorAttachment"],
+        "platform"
+    );
+    let (mut passkey, json) = Passkey::create(&options, &PAGE);
+    assert_eq!(h.complete_on(h.addr(), &id, &json).await.status, 200);
+
+    // Then a payment: the options carry what the browser must show.
+    let id = h.initiate("ada@shop.test", spc.clone()).await;
+    let options = h.options(&id).await.json();
+    assert_eq!(options["ceremony"], "authentication");
+    let payment = &options["payment"];
+    assert_eq!(
+        payment["total"],
+        serde_json::json!({"currency": "INR", "value": "12.5"})
+    );
+    assert_eq!(
+        payment["credentialIds"][0],
+        crate::authenticator::b64(&passkey.id)
+    );
+    assert_eq!(payment["rpId"], DOMAIN);
+
+    // A browser that showed another amount, or a plain sign-in instead of a payment.
+    let cheaper = Shown {
+        top_origin: ORIGIN,
+        total: serde_json::json!({"currency": "INR", "value": "1.25"}),
+    };
+    let reply = h
+        .complete_on(h.addr(), &id, &passkey.pay(&options, &PAGE, &cheaper))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["reason"], "payment_total");
+    let elsewhere = Shown {
+        top_origin: "https://evil.test",
+        total: payment["total"].clone(),
+    };
+    let reply = h
+        .complete_on(h.addr(), &id, &passkey.pay(&options, &PAGE, &elsewhere))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["reason"], "payment_top_origin");
+    let reply = h
+        .complete_on(h.addr(), &id, &passkey.get(&options, &PAGE, None))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["reason"], "ceremony_type");
+
+    let shown = Shown {
+        top_origin: ORIGIN,
+        total: payment["total"].clone(),
+    };
+    let reply = h
+        .complete_on(h.addr(), &id, &passkey.pay(&options, &PAGE, &shown))
+        .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["type"], "LOGIN");
+}
