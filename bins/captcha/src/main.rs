@@ -40,7 +40,17 @@ struct Args {
     log_format: LogFormat,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("watchword-captcha: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     watchword_http::init_logging(args.log_format);
     let challenge = ChallengeConfig::new()
@@ -52,26 +62,18 @@ fn main() -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let sites = sites::Sites::new(fixed).map_err(|e| anyhow::anyhow!(e.message().to_owned()))?;
-    let store = watchword_store::open(&args.store).context("opening the store")?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(async {
-        let captcha = Captcha::new(
+    watchword_http::run_server(args.listen, &args.store, args.trust_forwarded, |store| {
+        let settings = Settings {
+            challenge,
+            ..Settings::default()
+        };
+        Ok(Captcha::new(
             store,
             sites,
-            Settings {
-                challenge,
-                ..Settings::default()
-            },
+            settings,
             watchword_captcha_server::system_clock(),
-        );
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        captcha
-            .app()
-            .trust_forwarded(args.trust_forwarded)
-            .serve(listener, watchword_http::shutdown_signal())
-            .await?;
-        Ok(())
+        )
+        .app())
     })
+    .map_err(anyhow::Error::msg)
 }

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context as _;
 use clap::Parser;
 use watchword_http::LogFormat;
 
@@ -28,22 +27,21 @@ struct Args {
     log_format: LogFormat,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("watchword-passkey: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     watchword_http::init_logging(args.log_format);
-    let store = watchword_store::open(&args.store).context("opening the store")?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(async {
-        let passkey =
-            watchword_passkey::PasskeyService::new(store, watchword_passkey::system_clock());
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        passkey
-            .app()
-            .trust_forwarded(args.trust_forwarded)
-            .serve(listener, watchword_http::shutdown_signal())
-            .await?;
-        Ok(())
+    watchword_http::run_server(args.listen, &args.store, args.trust_forwarded, |store| {
+        Ok(watchword_passkey::PasskeyService::new(store, watchword_passkey::system_clock()).app())
     })
+    .map_err(anyhow::Error::msg)
 }

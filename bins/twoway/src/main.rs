@@ -43,7 +43,17 @@ struct Args {
     log_format: LogFormat,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("watchword-twoway: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     watchword_http::init_logging(args.log_format);
     let pairing = PairingConfig::new()
@@ -54,25 +64,15 @@ fn main() -> anyhow::Result<()> {
     let issuer = args
         .issuer
         .unwrap_or_else(|| format!("http://{}", args.listen));
-    let store = watchword_store::open(&args.store).context("opening the store")?;
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(async {
-        let twoway = watchword_twoway::Twoway::new(
+    watchword_http::run_server(args.listen, &args.store, args.trust_forwarded, |store| {
+        Ok(watchword_twoway::Twoway::new(
             store,
             keys,
             issuer,
             pairing,
             watchword_twoway::system_clock(),
-        )
-        .map_err(anyhow::Error::msg)?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        twoway
-            .app()
-            .trust_forwarded(args.trust_forwarded)
-            .serve(listener, watchword_http::shutdown_signal())
-            .await?;
-        Ok(())
+        )?
+        .app())
     })
+    .map_err(anyhow::Error::msg)
 }

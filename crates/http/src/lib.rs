@@ -69,7 +69,7 @@ pub use ratelimit::RateLimit;
 pub use request::{form_pairs, parse_json, Params, Request};
 pub use response::{full, html, json, ok, with_type, Response};
 pub use router::{BoxFuture, Cors, Router};
-pub use server::{shutdown_signal, App, Limits};
+pub use server::{run_server, shutdown_signal, App, Limits};
 
 pub use http::{header, Method, StatusCode};
 

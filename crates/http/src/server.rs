@@ -584,3 +584,36 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
         }
     }
 }
+
+/// What a server binary's `main` does once its flags are read: opens the store at
+/// `store_url`, builds the app on it, listens on `listen` and serves until SIGTERM or Ctrl-C,
+/// draining requests in flight.
+///
+/// # Errors
+/// A message for the operator when the store URL is unusable, `build` fails, the address
+/// cannot be bound, or serving fails.
+pub fn run_server<S, F>(
+    listen: SocketAddr,
+    store_url: &str,
+    trust_forwarded: bool,
+    build: F,
+) -> Result<(), String>
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<dyn Store>) -> Result<App<S>, String>,
+{
+    let store = watchword_store::open(store_url)
+        .map_err(|e| format!("opening the store {store_url}: {e}"))?;
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let shutdown = shutdown_signal();
+        let app = build(store)?.trust_forwarded(trust_forwarded);
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("listening on {listen}: {e}"))?;
+        app.serve(listener, shutdown)
+            .await
+            .map_err(|e| format!("serving: {e}"))
+    })
+}

@@ -1,5 +1,6 @@
 //! The captcha surface over loopback, against a real `redis-server`.
 
+mod binary;
 mod flow;
 mod fuzz_corpus;
 mod harness;

@@ -1,0 +1,56 @@
+//! The `watchword-captcha` binary as an operator runs it: it serves on the given address,
+//! stops cleanly on SIGTERM, and says what is wrong with a bad flag.
+
+use std::io::{Read as _, Write as _};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+#[test]
+fn the_server_serves_and_stops_on_sigterm() {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut reply = String::new();
+    for _ in 0..100 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .expect("write");
+            stream.read_to_string(&mut reply).expect("read");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert!(child.wait().expect("wait").success(), "a clean exit on SIGTERM");
+}
+
+#[test]
+fn a_bad_store_url_is_named() {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+        .args(["--store", "bogus://x", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("watchword-captcha: opening the store bogus://x"),
+        "{stderr}"
+    );
+}
