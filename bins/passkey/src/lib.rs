@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rand_core::RngCore as _;
 use watchword_http::clients::{random_token, Client, Clients};
 use watchword_http::{
     header, ok, records as store_records, with_type, ApiError, App, Assets, Cors, Metrics,
@@ -237,7 +236,7 @@ impl PasskeyService {
             return store_records::decode(&bytes, "identity");
         }
         let fresh = records::Identity {
-            user_handle: b64(&random_bytes(32)),
+            user_handle: random_token(&mut rand_core::OsRng, 32),
             user_id: format!("usr_{}", random_token(&mut rand_core::OsRng, 12)),
         };
         if self
@@ -310,12 +309,6 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn random_bytes(n: usize) -> Vec<u8> {
-    let mut bytes = vec![0u8; n];
-    rand_core::OsRng.fill_bytes(&mut bytes);
-    bytes
-}
-
 async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Response, ApiError> {
     let client = state.client(&request).await?;
     let body: Initiate = requests::parse_initiate(request.body())?;
@@ -360,7 +353,7 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         ceremony,
         user_handle,
         user_id,
-        challenge: b64(&random_bytes(32)),
+        challenge: random_token(&mut rand_core::OsRng, 32),
         spc: body.spc,
         created_at: now,
         expires_at: now + REQUEST_SECS,
