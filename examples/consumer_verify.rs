@@ -27,7 +27,7 @@ use hyper::{header, Request, Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
-use watchword_session::fetch::{system_now, RemoteJwks};
+use watchword_jwks_fetch::{system_now, RemoteJwks};
 use watchword_session::verdict::reason_code;
 use watchword_session::{
     cookie_value, CachePolicy, DidOc, Ed25519SigningKey, JwksCache, SessionGrant, SessionIssuer,

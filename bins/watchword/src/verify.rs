@@ -208,7 +208,7 @@ fn session(args: &SessionArgs) -> Result<Verdict, Usage> {
             .build()
             .map_err(|e| Usage(e.to_string()))?;
         runtime
-            .block_on(verdict::verify_session_with_url(
+            .block_on(watchword_jwks_fetch::verify_session_with_url(
                 &args.jwks,
                 &token,
                 rules,

@@ -238,7 +238,8 @@ pub enum Error {
     /// A JWK Set holds no Ed25519 public key to verify sessions with.
     #[error("the jwk set has no ed25519 key")]
     NoUsableKey,
-    /// Fetching the JWK Set failed (transport error, HTTP status, timeout, oversized body).
+    /// Fetching the JWK Set failed (transport error, HTTP status, timeout, oversized body), as
+    /// the fetcher reported it to the cache, or the fetch went unreported past its timeout.
     #[error("fetching the jwk set failed: {reason}")]
     Fetch {
         /// What went wrong.

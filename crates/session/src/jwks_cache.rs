@@ -1,6 +1,6 @@
 //! The consumer's cache of the auth host's JWK Set, as a pure value: it says what to fetch and
 //! when, takes the result, and verifies tokens with what it holds. It never fetches itself
-//! (the `fetch` feature's `RemoteJwks` does, with hyper).
+//! (`watchword-jwks-fetch`'s `RemoteJwks` does, with hyper).
 //!
 //! The loop an embedding service runs:
 //!

@@ -3,7 +3,7 @@
 //! session tokens (the `oc_session` cookie), the multi-account roster, and the consumer side
 //! that other sites embed to verify session cookies from the host's JWK Set.
 //!
-//! Pure logic: no clock, no RNG, no IO in the default features. `now` and randomness (any
+//! Pure logic: no clock, no RNG, no IO. `now` and randomness (any
 //! `rand_core` [`CryptoRngCore`](rand_core::CryptoRngCore), or bytes) come in as arguments,
 //! and wallet signature schemes come in through [`SignatureVerifier`].
 //!
@@ -81,15 +81,13 @@
 //!
 //! To follow key rotation without redeploying, keep a [`JwksCache`]: it says when to fetch
 //! the set, keeps a stale set when a fetch fails, and asks for one early refetch when a token
-//! names an unknown `kid`. The `fetch` feature's `fetch::RemoteJwks` runs that loop with a
-//! hyper client (HTTPS through rustls, or HTTP).
+//! names an unknown `kid`. The `watchword-jwks-fetch` crate's `RemoteJwks` runs that loop with
+//! a hyper client (HTTPS through rustls, or HTTP).
 //!
 //! # Features
 //!
 //! - `bip322` (default) — `bip322::Bip322Verifier`, the [`SignatureVerifier`] of BIP-322 and
 //!   legacy wallet signatures, with `watchword-bip322`.
-//! - `fetch` — `fetch::fetch_jwks` and `fetch::RemoteJwks` (hyper 1 on tokio, rustls on
-//!   *ring*).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -108,8 +106,6 @@ pub mod verdict;
 
 #[cfg(feature = "bip322")]
 pub mod bip322;
-#[cfg(feature = "fetch")]
-pub mod fetch;
 
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,5 +1,5 @@
 //! One-shot session verification with a JSON verdict, for `watchword verify session --jwks
-//! FILE_OR_URL TOKEN` and similar tools.
+//! FILE_OR_URL TOKEN` and similar tools (`watchword-jwks-fetch` fetches a URL's set).
 //!
 //! A verdict is `{"valid": true, "claims": {…}}` or `{"valid": false, "reason": "<code>",
 //! "message": "<text>"}`, with `reason` from [`reason_code`]. A JWK Set that cannot be used at
@@ -41,24 +41,6 @@ pub fn verify_session_with_jwks(
 /// Returns whether a `--jwks` argument names a URL rather than a file.
 pub fn is_url(source: &str) -> bool {
     source.starts_with("http://") || source.starts_with("https://")
-}
-
-/// Fetches the JWK Set at `url` (`https://` or `http://`, see [`crate::fetch`]) and verifies
-/// `token` with it.
-///
-/// # Errors
-///
-/// [`Error::Fetch`] if the set cannot be fetched, or the errors of
-/// [`verify_session_with_jwks`].
-#[cfg(feature = "fetch")]
-pub async fn verify_session_with_url(
-    url: &str,
-    token: &str,
-    rules: SessionRules,
-    now: UnixTime,
-) -> Result<Value, Error> {
-    let fetched = crate::fetch::fetch_jwks(url, crate::fetch::DEFAULT_TIMEOUT).await?;
-    verify_session_with_jwks(&fetched.body, token, rules, now)
 }
 
 /// The stable machine-readable reason for a refused session token:

@@ -4,8 +4,6 @@ mod attestation;
 #[cfg(feature = "bip322")]
 mod bip322;
 mod challenge;
-#[cfg(feature = "fetch")]
-mod fetch;
 mod fuzz_corpus;
 mod jwks_cache;
 mod properties;
