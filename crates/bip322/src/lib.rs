@@ -102,6 +102,7 @@
 
 mod encoding;
 mod error;
+mod kind;
 pub mod legacy;
 mod message;
 mod pof;
@@ -121,8 +122,9 @@ pub use bitcoin::Network;
 
 pub use encoding::MAX_SIGNATURE_LEN;
 pub use error::{AddressTypeName, Error, Location};
+pub use kind::SignatureKind;
 pub use legacy::LegacyPolicy;
 pub use message::{legacy_message_hash, message_hash, LEGACY_MAGIC, MESSAGE_TAG};
 pub use sign::{address, sign_simple, simple_witness, KeyAddress};
-pub use tx::{to_sign, to_spend};
-pub use verify::{ProvenInput, SignatureKind, Verified, Verifier, MAX_INPUTS};
+pub use tx::{to_sign, to_spend, MAX_INPUTS};
+pub use verify::{ProvenInput, Verified, Verifier};

@@ -11,8 +11,8 @@ use bitcoin::psbt::{raw, Psbt};
 use bitcoin::{Transaction, TxOut};
 
 use crate::error::{describe, Error};
-use crate::verify::check_shape;
-use crate::SignatureKind;
+use crate::kind::SignatureKind;
+use crate::tx::check_shape;
 
 /// `PSBT_GLOBAL_GENERIC_SIGNED_MESSAGE`.
 pub(crate) const GLOBAL_GENERIC_SIGNED_MESSAGE: u8 = 0x09;

@@ -7,8 +7,12 @@ use bitcoin::opcodes::all::OP_RETURN;
 use bitcoin::opcodes::OP_0;
 use bitcoin::script::Builder;
 use bitcoin::transaction::Version;
-use bitcoin::{Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
+use bitcoin::{
+    Amount, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Witness,
+};
 
+use crate::error::Error;
+use crate::kind::SignatureKind;
 use crate::message::message_hash;
 
 /// Builds `to_spend` for a `message_challenge` (the address's script pubkey) and a message:
@@ -59,9 +63,58 @@ pub fn to_sign(to_spend: &Transaction, witness: Witness) -> Transaction {
 }
 
 /// The one output of `to_sign`: 0 sat to a script that is exactly `OP_RETURN`.
-pub(crate) fn op_return_output() -> TxOut {
+fn op_return_output() -> TxOut {
     TxOut {
         value: Amount::ZERO,
         script_pubkey: ScriptBuf::from_bytes(vec![OP_RETURN.to_u8()]),
+    }
+}
+
+/// Most inputs a proof of funds may have (the first, spending `to_spend`, included). Each
+/// input costs a signature check and, for legacy inputs, a hash of the whole transaction.
+pub const MAX_INPUTS: usize = 256;
+
+/// The fields of a full or proof-of-funds `to_sign` that BIP-322 fixes.
+pub(crate) fn check_shape(
+    tx: &Transaction,
+    to_spend: Txid,
+    kind: SignatureKind,
+) -> Result<(), Error> {
+    if !matches!(tx.version.0, 0 | 2) {
+        return Err(Error::ToSignVersion {
+            version: tx.version.0,
+        });
+    }
+    let (fits, expected) = match kind {
+        SignatureKind::ProofOfFunds => ((1..=MAX_INPUTS).contains(&tx.input.len()), "1 to 256"),
+        _ => (tx.input.len() == 1, "exactly 1"),
+    };
+    if !fits {
+        return Err(Error::InputCount {
+            kind,
+            count: tx.input.len(),
+            expected,
+        });
+    }
+    let found = tx.input[0].previous_output;
+    if found
+        != (OutPoint {
+            txid: to_spend,
+            vout: 0,
+        })
+    {
+        return Err(Error::ToSpendMismatch { found });
+    }
+    match tx.output.as_slice() {
+        [output] if *output == op_return_output() => Ok(()),
+        [output] if output.value.to_sat() != 0 => Err(Error::ToSignOutput {
+            reason: "the output's value is not 0",
+        }),
+        [_] => Err(Error::ToSignOutput {
+            reason: "the output's script is not exactly OP_RETURN",
+        }),
+        _ => Err(Error::ToSignOutput {
+            reason: "there must be exactly one output",
+        }),
     }
 }

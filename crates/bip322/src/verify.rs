@@ -3,64 +3,21 @@
 //!
 //! [BIP-322 § Verification]: https://github.com/bitcoin/bips/blob/master/bip-0322.mediawiki#verification
 
-use core::fmt;
 use core::str::FromStr as _;
 
 use bitcoin::absolute::LockTime;
 use bitcoin::address::NetworkUnchecked;
 use bitcoin::consensus::deserialize;
 use bitcoin::secp256k1::{Secp256k1, VerifyOnly};
-use bitcoin::{
-    Address, AddressType, Network, OutPoint, Sequence, Transaction, TxOut, Txid, Witness,
-};
+use bitcoin::{Address, AddressType, Network, OutPoint, Sequence, Transaction, TxOut, Witness};
 
 use crate::encoding::{self, Decoded};
 use crate::error::{describe, AddressTypeName, Error};
+use crate::kind::SignatureKind;
 use crate::legacy::{self, LegacyPolicy};
 use crate::pof;
 use crate::script::Spend;
-use crate::tx::{op_return_output, to_sign, to_spend};
-
-/// Most inputs a proof of funds may have (the first, spending `to_spend`, included). Each
-/// input costs a signature check and, for legacy inputs, a hash of the whole transaction.
-pub const MAX_INPUTS: usize = 256;
-
-/// The four kinds of BIP-322 signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignatureKind {
-    /// A witness stack (`smp` prefix, or none).
-    Simple,
-    /// A whole `to_sign` transaction (`ful` prefix).
-    Full,
-    /// A BIP-137 / `signmessage` compact recoverable signature (no prefix).
-    Legacy,
-    /// A finalized PSBT of `to_sign` with additional inputs (`pof` prefix).
-    ProofOfFunds,
-}
-
-impl SignatureKind {
-    /// The prefix a signer writes before the base64 (BIP-322 v2.0.0), `None` for legacy.
-    pub fn prefix(self) -> Option<&'static str> {
-        match self {
-            SignatureKind::Simple => Some("smp"),
-            SignatureKind::Full => Some("ful"),
-            SignatureKind::ProofOfFunds => Some("pof"),
-            SignatureKind::Legacy => None,
-        }
-    }
-}
-
-impl fmt::Display for SignatureKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SignatureKind::Simple => "simple",
-            SignatureKind::Full => "full",
-            SignatureKind::Legacy => "legacy",
-            SignatureKind::ProofOfFunds => "proof-of-funds",
-        })
-    }
-}
+use crate::tx::{check_shape, to_sign, to_spend};
 
 /// An additional input of a proof of funds: an output the signer showed it can spend.
 ///
@@ -281,50 +238,5 @@ impl Verifier {
                 address: text.to_owned(),
                 expected: self.network,
             })
-    }
-}
-
-/// The fields of a full or proof-of-funds `to_sign` that BIP-322 fixes.
-pub(crate) fn check_shape(
-    tx: &Transaction,
-    to_spend: Txid,
-    kind: SignatureKind,
-) -> Result<(), Error> {
-    if !matches!(tx.version.0, 0 | 2) {
-        return Err(Error::ToSignVersion {
-            version: tx.version.0,
-        });
-    }
-    let (fits, expected) = match kind {
-        SignatureKind::ProofOfFunds => ((1..=MAX_INPUTS).contains(&tx.input.len()), "1 to 256"),
-        _ => (tx.input.len() == 1, "exactly 1"),
-    };
-    if !fits {
-        return Err(Error::InputCount {
-            kind,
-            count: tx.input.len(),
-            expected,
-        });
-    }
-    let found = tx.input[0].previous_output;
-    if found
-        != (OutPoint {
-            txid: to_spend,
-            vout: 0,
-        })
-    {
-        return Err(Error::ToSpendMismatch { found });
-    }
-    match tx.output.as_slice() {
-        [output] if *output == op_return_output() => Ok(()),
-        [output] if output.value.to_sat() != 0 => Err(Error::ToSignOutput {
-            reason: "the output's value is not 0",
-        }),
-        [_] => Err(Error::ToSignOutput {
-            reason: "the output's script is not exactly OP_RETURN",
-        }),
-        _ => Err(Error::ToSignOutput {
-            reason: "there must be exactly one output",
-        }),
     }
 }
