@@ -215,7 +215,7 @@ async fn write_back(
     next: Record,
     now: u64,
 ) -> Result<bool, ApiError> {
-    let ttl = ttl(next.pairing.expires_at(), now);
+    let ttl = ttl(next.pairing.expires_at().0, now);
     records::write_back(store, key, Some(version), &next, ttl).await
 }
 
@@ -234,8 +234,8 @@ async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError
     let now = (state.clock)();
     // Client codes are short: on the rare collision with a live pairing, draw again.
     for _ in 0..4 {
-        let init = Pairing::init(&state.pairing, &mut rand_core::OsRng, now);
-        let expires_at = init.state.expires_at();
+        let init = Pairing::init(&state.pairing, &mut rand_core::OsRng, UnixTime(now));
+        let expires_at = init.state.expires_at().0;
         let transaction_key = init.state.transaction_key();
         let code_key = init
             .state
@@ -321,7 +321,7 @@ async fn complete(state: Arc<Twoway>, request: Request) -> Result<Response, ApiE
         }
         let transition = record
             .pairing
-            .complete(&body.transaction_id, &body.data, now);
+            .complete(&body.transaction_id, &body.data, UnixTime(now));
         if transition.changed
             && !write_back(
                 store,
@@ -444,9 +444,9 @@ async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiErr
             &body.client_code,
             &body.user_id,
             &mut rand_core::OsRng,
-            now,
+            UnixTime(now),
         );
-        let expires_at = transition.state.expires_at();
+        let expires_at = transition.state.expires_at().0;
         if transition.changed
             && !write_back(
                 store,

@@ -1,5 +1,7 @@
 //! The crate's one error type.
 
+use watchword_token::UnixTime;
+
 use crate::pairing::Unrecoverable;
 
 /// Everything that can go wrong while building or verifying one-time passwords, reading key
@@ -53,9 +55,9 @@ pub enum Error {
     #[error("time {now} is before t0 {t0}")]
     BeforeT0 {
         /// The time given.
-        now: u64,
+        now: UnixTime,
         /// The epoch.
-        t0: u64,
+        t0: UnixTime,
     },
     /// A code to verify is not the configured number of ASCII digits.
     #[error("code is not {expected} ascii digits")]
@@ -142,7 +144,7 @@ pub enum Error {
     #[error("a key uri cannot carry t0 {t0}; authenticator apps assume 0")]
     UriT0 {
         /// The epoch of the TOTP.
-        t0: u64,
+        t0: UnixTime,
     },
     /// The key URI is for the other OTP type than the one asked for.
     #[error("key uri is for {found}, not {expected}")]

@@ -29,7 +29,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::code::Alphabet;
 use crate::pairing::{Completion, Init, Pairing, PairingConfig, ResponseCode, Unrecoverable};
-use crate::{base32, Digits, Error, KeyUri};
+use crate::{base32, Digits, Error, KeyUri, UnixTime};
 
 /// The time the harness starts at.
 pub const START: u64 = 1_700_000_000;
@@ -214,8 +214,8 @@ pub fn pairing(data: &[u8], reload: Reload) -> Report {
 }
 
 fn start(config: &PairingConfig, rng: &mut DeterministicRng, now: u64) -> Model {
-    let init = Pairing::init(config, rng, now);
-    assert_eq!(init.state.expires_at(), now + config.lifetime_secs());
+    let init = Pairing::init(config, rng, UnixTime(now));
+    assert_eq!(init.state.expires_at().0, now + config.lifetime_secs());
     assert_eq!(init.state.transaction_key(), init.transaction_id.key());
     assert_eq!(
         init.state.client_code_key(),
@@ -228,7 +228,7 @@ fn start(config: &PairingConfig, rng: &mut DeterministicRng, now: u64) -> Model 
         max_attempts: config.max_attempts(),
         digits: config.response_digits(),
         alphabet: config.client_code_alphabet(),
-        expires_at: init.state.expires_at(),
+        expires_at: init.state.expires_at().0,
         init,
         issued: None,
         wrong_attempts: 0,
@@ -259,7 +259,7 @@ fn portal(
     rng: &mut DeterministicRng,
 ) -> Pairing {
     let before = state.clone();
-    let transition = state.enter_on_portal(typed, USERS[user], rng, now);
+    let transition = state.enter_on_portal(typed, USERS[user], rng, UnixTime(now));
     assert_eq!(
         transition.changed,
         transition.state != before,
@@ -324,7 +324,7 @@ fn complete(
     } else {
         format!("{}x", model.init.transaction_id.as_str())
     };
-    let transition = state.complete(&id, code, now);
+    let transition = state.complete(&id, code, UnixTime(now));
     assert_eq!(
         transition.changed,
         transition.state != before,

@@ -2,7 +2,7 @@
 //! SHA-256 and SHA-512, `otpauth://` key URIs, random human-typable codes, and the two-way OTP
 //! device pairing state machine of the `twoway` surface.
 //!
-//! Pure logic: no clock, no RNG, no IO. The time (`now`, Unix seconds) and randomness (any
+//! Pure logic: no clock, no RNG, no IO. The time (`now`, a [`UnixTime`]) and randomness (any
 //! `rand_core` [`CryptoRngCore`](rand_core::CryptoRngCore)) come in as arguments, so tests and
 //! fuzzers drive everything.
 //!
@@ -12,7 +12,7 @@
 //! use watchword_otp::{KeyUri, Secret, Totp};
 //!
 //! # fn main() -> Result<(), watchword_otp::Error> {
-//! # let now = 1_700_000_000;
+//! # let now = watchword_otp::UnixTime(1_700_000_000);
 //! // Enrolment: a 160-bit secret, shown to the user's app as a QR code of the key URI.
 //! let totp = Totp::new(Secret::generate(&mut rand_core::OsRng));
 //! let uri = KeyUri::totp(&totp, Some("ACME Co"), "alice@example.com")?.to_uri();
@@ -38,7 +38,7 @@
 //! use watchword_otp::{Pairing, PairingConfig, Status};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let (mut rng, now) = (rand_core::OsRng, 1_700_000_000);
+//! # let (mut rng, now) = (rand_core::OsRng, watchword_otp::UnixTime(1_700_000_000));
 //! let config = PairingConfig::new();
 //!
 //! // Device `init`: store the state under `init.transaction_id.key()`, answer 2000 with the
@@ -48,13 +48,13 @@
 //!
 //! // Portal, for the user it has authenticated, enters the client code the device shows.
 //! let state: Pairing = serde_json::from_slice(&stored)?;
-//! let entered = state.enter_on_portal(init.client_code.as_str(), "user-42", &mut rng, now + 40);
+//! let entered = state.enter_on_portal(init.client_code.as_str(), "user-42", &mut rng, now.plus(40));
 //! let response_code = entered.outcome?; // shown to the user
 //! let stored = serde_json::to_vec(&entered.state)?;
 //!
 //! // Device `complete` with its transaction id and the response code the user typed.
 //! let state: Pairing = serde_json::from_slice(&stored)?;
-//! let done = state.complete(init.transaction_id.as_str(), response_code.as_str(), now + 70);
+//! let done = state.complete(init.transaction_id.as_str(), response_code.as_str(), now.plus(70));
 //! assert_eq!(done.outcome.status(), Status::Valid);
 //! assert_eq!(done.outcome.status().code(), 2000);
 //! # Ok(())
@@ -93,3 +93,4 @@ pub use hotp::{
 pub use pairing::{Completion, Pairing, PairingConfig, Status, Unrecoverable};
 pub use totp::{Totp, Verified, Window, DEFAULT_STEP_SECS, MAX_STEP_SECS};
 pub use uri::{KeyUri, OtpKind, MAX_LABEL_PART_LEN, MAX_URI_LEN};
+pub use watchword_token::UnixTime;

@@ -66,6 +66,7 @@ use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
+use watchword_token::UnixTime;
 use zeroize::Zeroizing;
 
 use crate::code::{draw, Alphabet, OneTimeCode};
@@ -562,9 +563,9 @@ impl Completed {
         &self.user
     }
 
-    /// Returns when the pairing completed (Unix seconds).
-    pub fn paired_at(&self) -> u64 {
-        self.paired_at
+    /// Returns when the pairing completed.
+    pub fn paired_at(&self) -> UnixTime {
+        UnixTime(self.paired_at)
     }
 }
 
@@ -640,7 +641,7 @@ impl Pairing {
     ///
     /// Client codes are short, so two live pairings can draw the same one: the server indexes
     /// [`Pairing::client_code_key`] with `put_new` and, if the key is taken, calls `init` again.
-    pub fn init(config: &PairingConfig, rng: &mut impl CryptoRngCore, now: u64) -> Init {
+    pub fn init(config: &PairingConfig, rng: &mut impl CryptoRngCore, now: UnixTime) -> Init {
         let mut raw = Zeroizing::new([0u8; TRANSACTION_ID_BYTES]);
         rng.fill_bytes(&mut raw[..]);
         let transaction_id = TransactionId(Zeroizing::new(URL_SAFE_NO_PAD.encode(&raw[..])));
@@ -651,7 +652,7 @@ impl Pairing {
             transaction: Fingerprint::of(TRANSACTION_DOMAIN, transaction_id.as_str().as_bytes()),
             client_code: client_code_fingerprint(config.client_code_alphabet, client_code.as_str()),
             client_code_alphabet: config.client_code_alphabet,
-            expires_at: now.saturating_add(config.lifetime_secs),
+            expires_at: now.plus(config.lifetime_secs).0,
             max_attempts: Attempts(config.max_attempts),
             response_digits: config.response_digits,
         });
@@ -676,7 +677,7 @@ impl Pairing {
         client_code: &str,
         user: &str,
         rng: &mut impl CryptoRngCore,
-        now: u64,
+        now: UnixTime,
     ) -> Transition<Result<ResponseCode, Error>> {
         if let Err(error) = check_user(user) {
             return Transition::unchanged(self, Err(error));
@@ -737,7 +738,7 @@ impl Pairing {
         self,
         transaction_id: &str,
         response_code: &str,
-        now: u64,
+        now: UnixTime,
     ) -> Transition<Completion> {
         let given = Fingerprint::of(TRANSACTION_DOMAIN, transaction_id.as_bytes());
         match self {
@@ -764,7 +765,7 @@ impl Pairing {
                 let next = Pairing::Completed(Completed {
                     transaction: state.transaction,
                     user: state.user,
-                    paired_at: now,
+                    paired_at: now.0,
                     expires_at: state.expires_at,
                 });
                 Transition::changed(next, Completion::Paired { user })
@@ -785,15 +786,15 @@ impl Pairing {
         }
     }
 
-    /// Returns when the pairing expires (Unix seconds); a good TTL for the stored record. Live
+    /// Returns when the pairing expires; a good TTL for the stored record. Live
     /// until this instant, expired at it.
-    pub fn expires_at(&self) -> u64 {
-        match self {
+    pub fn expires_at(&self) -> UnixTime {
+        UnixTime(match self {
             Pairing::AwaitingPortal(state) => state.expires_at,
             Pairing::AwaitingResponse(state) => state.expires_at,
             Pairing::Completed(state) => state.expires_at,
             Pairing::Burned(state) => state.expires_at,
-        }
+        })
     }
 
     /// Returns the store key of the pairing (see [`transaction_key`]).
@@ -847,7 +848,7 @@ impl Pairing {
         Pairing::Burned(Burned {
             transaction: *self.transaction(),
             reason,
-            expires_at: self.expires_at(),
+            expires_at: self.expires_at().0,
         })
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! [RFC 6238]: https://www.rfc-editor.org/rfc/rfc6238
 
+use watchword_token::UnixTime;
+
 use crate::hotp::{check_format, code_matches, KeyedMac};
 use crate::{Algorithm, Digits, Error, Secret, MAX_WINDOW};
 
@@ -93,7 +95,7 @@ pub struct Totp {
     algorithm: Algorithm,
     digits: Digits,
     step: u64,
-    t0: u64,
+    t0: UnixTime,
     window: Window,
 }
 
@@ -105,7 +107,7 @@ impl Totp {
             algorithm: Algorithm::Sha1,
             digits: Digits::SIX,
             step: DEFAULT_STEP_SECS,
-            t0: 0,
+            t0: UnixTime(0),
             window: Window::default(),
         }
     }
@@ -140,9 +142,9 @@ impl Totp {
         Ok(self)
     }
 
-    /// Sets the epoch `T0`, in Unix seconds.
+    /// Sets the epoch `T0`.
     #[must_use]
-    pub fn with_t0(mut self, t0: u64) -> Self {
+    pub fn with_t0(mut self, t0: UnixTime) -> Self {
         self.t0 = t0;
         self
     }
@@ -174,8 +176,8 @@ impl Totp {
         self.step
     }
 
-    /// Returns the epoch `T0`, in Unix seconds.
-    pub fn t0(&self) -> u64 {
+    /// Returns the epoch `T0`.
+    pub fn t0(&self) -> UnixTime {
         self.t0
     }
 
@@ -189,8 +191,9 @@ impl Totp {
     /// # Errors
     ///
     /// [`Error::BeforeT0`] if `now` is before `T0`.
-    pub fn step_at(&self, now: u64) -> Result<u64, Error> {
-        now.checked_sub(self.t0)
+    pub fn step_at(&self, now: UnixTime) -> Result<u64, Error> {
+        now.0
+            .checked_sub(self.t0.0)
             .map(|elapsed| elapsed / self.step)
             .ok_or(Error::BeforeT0 { now, t0: self.t0 })
     }
@@ -209,7 +212,7 @@ impl Totp {
     /// # Errors
     ///
     /// [`Error::BeforeT0`] if `now` is before `T0`.
-    pub fn generate(&self, now: u64) -> Result<String, Error> {
+    pub fn generate(&self, now: UnixTime) -> Result<String, Error> {
         Ok(self.generate_step(self.step_at(now)?))
     }
 
@@ -223,7 +226,7 @@ impl Totp {
     ///
     /// [`Error::BeforeT0`], [`Error::CodeFormat`] if `code` is not the configured number of
     /// ASCII digits, [`Error::WrongCode`] if no step of the window matches.
-    pub fn verify(&self, code: &str, now: u64) -> Result<Verified, Error> {
+    pub fn verify(&self, code: &str, now: UnixTime) -> Result<Verified, Error> {
         self.verify_unused(code, now, None)
     }
 
@@ -241,7 +244,7 @@ impl Totp {
     pub fn verify_unused(
         &self,
         code: &str,
-        now: u64,
+        now: UnixTime,
         last_used_step: Option<u64>,
     ) -> Result<Verified, Error> {
         let current_step = self.step_at(now)?;

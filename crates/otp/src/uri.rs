@@ -3,6 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
+use watchword_token::UnixTime;
 use zeroize::Zeroize as _;
 
 use crate::totp::{DEFAULT_STEP_SECS, MAX_STEP_SECS};
@@ -87,7 +88,7 @@ impl KeyUri {
     /// [`Error::UriLabel`] for an empty account, a `:` or a control character in either part,
     /// or a part longer than [`MAX_LABEL_PART_LEN`] bytes.
     pub fn totp(totp: &Totp, issuer: Option<&str>, account: &str) -> Result<Self, Error> {
-        if totp.t0() != 0 {
+        if totp.t0() != UnixTime(0) {
             return Err(Error::UriT0 { t0: totp.t0() });
         }
         Self::new(

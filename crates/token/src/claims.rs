@@ -20,6 +20,18 @@ impl UnixTime {
     pub fn plus(self, seconds: u64) -> UnixTime {
         UnixTime(self.0.saturating_add(seconds))
     }
+
+    /// Returns the seconds from `earlier` to this time, 0 if `earlier` is not earlier.
+    pub fn seconds_since(self, earlier: UnixTime) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// Writes the seconds since the Unix epoch, as error messages show a time.
+impl core::fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.0, f)
+    }
 }
 
 /// The claims [`Claims`] has fields for.

@@ -1,8 +1,8 @@
 //! HOTP and TOTP parameters, windows, replay refusal and every rejection rule.
 
 use watchword_otp::{
-    Algorithm, Digits, Error, Hotp, Secret, Totp, Verified, Window, MAX_SECRET_LEN, MAX_STEP_SECS,
-    MAX_WINDOW, MIN_SECRET_LEN,
+    Algorithm, Digits, Error, Hotp, Secret, Totp, UnixTime, Verified, Window, MAX_SECRET_LEN,
+    MAX_STEP_SECS, MAX_WINDOW, MIN_SECRET_LEN,
 };
 
 use crate::support::{rfc_secret, TestRng};
@@ -113,30 +113,36 @@ fn defaults_are_rfc_6238() {
     assert_eq!(totp.algorithm(), Algorithm::Sha1);
     assert_eq!(totp.digits(), Digits::SIX);
     assert_eq!(totp.step_secs(), 30);
-    assert_eq!(totp.t0(), 0);
+    assert_eq!(totp.t0(), UnixTime(0));
     assert_eq!(totp.window(), Window::default());
 }
 
 #[test]
 fn step_boundaries() {
     let totp = totp();
-    assert_eq!(totp.step_at(0), Ok(0));
-    assert_eq!(totp.step_at(29), Ok(0));
-    assert_eq!(totp.step_at(30), Ok(1));
-    assert_eq!(totp.step_at(59), Ok(1));
-    assert_eq!(totp.step_at(60), Ok(2));
-    assert_eq!(totp.generate(59), Ok(totp.generate_step(1)));
-    assert_eq!(totp.generate(30), Ok(totp.generate_step(1)));
-    let shifted = totp.clone().with_t0(100);
-    assert_eq!(shifted.step_at(100), Ok(0));
-    assert_eq!(shifted.step_at(130), Ok(1));
+    assert_eq!(totp.step_at(UnixTime(0)), Ok(0));
+    assert_eq!(totp.step_at(UnixTime(29)), Ok(0));
+    assert_eq!(totp.step_at(UnixTime(30)), Ok(1));
+    assert_eq!(totp.step_at(UnixTime(59)), Ok(1));
+    assert_eq!(totp.step_at(UnixTime(60)), Ok(2));
+    assert_eq!(totp.generate(UnixTime(59)), Ok(totp.generate_step(1)));
+    assert_eq!(totp.generate(UnixTime(30)), Ok(totp.generate_step(1)));
+    let shifted = totp.clone().with_t0(UnixTime(100));
+    assert_eq!(shifted.step_at(UnixTime(100)), Ok(0));
+    assert_eq!(shifted.step_at(UnixTime(130)), Ok(1));
     assert_eq!(
-        shifted.step_at(99),
-        Err(Error::BeforeT0 { now: 99, t0: 100 })
+        shifted.step_at(UnixTime(99)),
+        Err(Error::BeforeT0 {
+            now: UnixTime(99),
+            t0: UnixTime(100)
+        })
     );
     assert_eq!(
-        shifted.verify("123456", 99),
-        Err(Error::BeforeT0 { now: 99, t0: 100 })
+        shifted.verify("123456", UnixTime(99)),
+        Err(Error::BeforeT0 {
+            now: UnixTime(99),
+            t0: UnixTime(100)
+        })
     );
 }
 
@@ -144,11 +150,11 @@ fn step_boundaries() {
 fn window_accepts_one_step_each_side_by_default() {
     let totp = totp();
     let now = 1_700_000_000;
-    let current = totp.step_at(now).expect("after t0");
+    let current = totp.step_at(UnixTime(now)).expect("after t0");
     for (offset, accepted) in [(-2i64, false), (-1, true), (0, true), (1, true), (2, false)] {
         let step = current.checked_add_signed(offset).expect("no overflow");
         let code = totp.generate_step(step);
-        let result = totp.verify(&code, now);
+        let result = totp.verify(&code, UnixTime(now));
         if accepted {
             assert_eq!(
                 result,
@@ -164,15 +170,15 @@ fn window_accepts_one_step_each_side_by_default() {
     }
     let strict = totp.with_window(Window::CURRENT);
     assert_eq!(
-        strict.verify(&strict.generate_step(current - 1), now),
+        strict.verify(&strict.generate_step(current - 1), UnixTime(now)),
         Err(Error::WrongCode)
     );
     let asymmetric = strict.with_window(Window::new(3, 0).expect("small"));
     assert!(asymmetric
-        .verify(&asymmetric.generate_step(current - 3), now)
+        .verify(&asymmetric.generate_step(current - 3), UnixTime(now))
         .is_ok());
     assert_eq!(
-        asymmetric.verify(&asymmetric.generate_step(current + 1), now),
+        asymmetric.verify(&asymmetric.generate_step(current + 1), UnixTime(now)),
         Err(Error::WrongCode)
     );
 }
@@ -181,10 +187,13 @@ fn window_accepts_one_step_each_side_by_default() {
 fn window_at_the_edges_of_time_does_not_overflow() {
     let totp = totp().with_window(Window::new(MAX_WINDOW, MAX_WINDOW).expect("max"));
     let code = totp.generate_step(0);
-    assert_eq!(totp.verify(&code, 5).map(|v| v.step), Ok(0));
+    assert_eq!(totp.verify(&code, UnixTime(5)).map(|v| v.step), Ok(0));
     let far = totp.clone().with_step(1).expect("1 s");
     let code = far.generate_step(u64::MAX);
-    assert_eq!(far.verify(&code, u64::MAX).map(|v| v.step), Ok(u64::MAX));
+    assert_eq!(
+        far.verify(&code, UnixTime(u64::MAX)).map(|v| v.step),
+        Ok(u64::MAX)
+    );
     let hotp = Hotp::new(rfc_secret(), Algorithm::Sha1, Digits::SIX);
     assert_eq!(
         hotp.verify(&hotp.generate(u64::MAX), u64::MAX - 1, MAX_WINDOW),
@@ -196,10 +205,12 @@ fn window_at_the_edges_of_time_does_not_overflow() {
 fn reuse_of_a_step_is_refused() {
     let totp = totp();
     let now = 1_700_000_000;
-    let code = totp.generate(now).expect("after t0");
-    let first = totp.verify_unused(&code, now, None).expect("fresh");
+    let code = totp.generate(UnixTime(now)).expect("after t0");
+    let first = totp
+        .verify_unused(&code, UnixTime(now), None)
+        .expect("fresh");
     assert_eq!(
-        totp.verify_unused(&code, now, Some(first.step)),
+        totp.verify_unused(&code, UnixTime(now), Some(first.step)),
         Err(Error::ReusedStep {
             step: first.step,
             last_used: first.step
@@ -207,7 +218,7 @@ fn reuse_of_a_step_is_refused() {
     );
     // A later step used: the older code is refused as a replay too.
     assert_eq!(
-        totp.verify_unused(&code, now, Some(first.step + 1)),
+        totp.verify_unused(&code, UnixTime(now), Some(first.step + 1)),
         Err(Error::ReusedStep {
             step: first.step,
             last_used: first.step + 1
@@ -215,20 +226,20 @@ fn reuse_of_a_step_is_refused() {
     );
     // The previous step used: this step's code is still fresh.
     assert_eq!(
-        totp.verify_unused(&code, now, Some(first.step - 1)),
+        totp.verify_unused(&code, UnixTime(now), Some(first.step - 1)),
         Ok(first)
     );
     // The next step's code after this one was used.
     let next = totp.generate_step(first.step + 1);
     assert_eq!(
-        totp.verify_unused(&next, now, Some(first.step))
+        totp.verify_unused(&next, UnixTime(now), Some(first.step))
             .map(|v| v.step),
         Ok(first.step + 1)
     );
     // A wrong code is wrong, whatever was used before.
     let wrong = if code == "000000" { "000001" } else { "000000" };
     assert_eq!(
-        totp.verify_unused(wrong, now, Some(first.step)),
+        totp.verify_unused(wrong, UnixTime(now), Some(first.step)),
         Err(Error::WrongCode)
     );
 }
@@ -237,7 +248,7 @@ fn reuse_of_a_step_is_refused() {
 fn malformed_codes_are_refused_before_any_comparison() {
     let totp = totp();
     let now = 1_700_000_000;
-    let code = totp.generate(now).expect("after t0");
+    let code = totp.generate(UnixTime(now)).expect("after t0");
     let refused = Error::CodeFormat { expected: 6 };
     for bad in [
         String::new(),
@@ -249,11 +260,15 @@ fn malformed_codes_are_refused_before_any_comparison() {
         "١٢٣٤٥٦".to_owned(),
         "+12345".to_owned(),
     ] {
-        assert_eq!(totp.verify(&bad, now), Err(refused.clone()), "{bad:?}");
+        assert_eq!(
+            totp.verify(&bad, UnixTime(now)),
+            Err(refused.clone()),
+            "{bad:?}"
+        );
     }
     let eight_digits = totp.with_digits(Digits::EIGHT);
     assert_eq!(
-        eight_digits.verify(&code, now),
+        eight_digits.verify(&code, UnixTime(now)),
         Err(Error::CodeFormat { expected: 8 })
     );
 }
@@ -298,12 +313,12 @@ fn every_algorithm_works_with_the_minimum_secret() {
     let secret = Secret::new(&[0x42; MIN_SECRET_LEN]).expect("16 bytes");
     for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
         let totp = Totp::new(secret.clone()).with_algorithm(algorithm);
-        let code = totp.generate(1_000).expect("after t0");
-        assert!(totp.verify(&code, 1_000).is_ok(), "{algorithm}");
+        let code = totp.generate(UnixTime(1_000)).expect("after t0");
+        assert!(totp.verify(&code, UnixTime(1_000)).is_ok(), "{algorithm}");
     }
-    let sha1 = Totp::new(secret.clone()).generate(1_000);
+    let sha1 = Totp::new(secret.clone()).generate(UnixTime(1_000));
     let sha512 = Totp::new(secret)
         .with_algorithm(Algorithm::Sha512)
-        .generate(1_000);
+        .generate(UnixTime(1_000));
     assert_ne!(sha1, sha512, "the algorithm changes the code");
 }

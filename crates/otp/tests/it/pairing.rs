@@ -7,7 +7,7 @@ use watchword_otp::pairing::{
     MAX_LIFETIME_SECS, MIN_CLIENT_CODE_LEN, MIN_LIFETIME_SECS,
 };
 use watchword_otp::{
-    Alphabet, Completion, Digits, Error, Pairing, PairingConfig, Status, Unrecoverable,
+    Alphabet, Completion, Digits, Error, Pairing, PairingConfig, Status, UnixTime, Unrecoverable,
 };
 
 use crate::support::{reload, TestRng};
@@ -17,7 +17,7 @@ const LIFETIME: u64 = 300;
 
 fn start_with(config: &PairingConfig, seed: u64) -> (Init, TestRng) {
     let mut rng = TestRng::new(seed);
-    let init = Pairing::init(config, &mut rng, NOW);
+    let init = Pairing::init(config, &mut rng, UnixTime(NOW));
     (init, rng)
 }
 
@@ -28,10 +28,12 @@ fn start() -> (Init, TestRng) {
 /// A pairing whose client code `alice` entered at `NOW + 10`.
 fn entered() -> (Init, Pairing, ResponseCode, TestRng) {
     let (init, mut rng) = start();
-    let t =
-        init.state
-            .clone()
-            .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 10);
+    let t = init.state.clone().enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 10),
+    );
     assert!(t.changed);
     let code = t.outcome.expect("first entry issues a code");
     (init, t.state, code, rng)
@@ -64,7 +66,7 @@ fn init_issues_a_transaction_id_and_a_client_code() {
     assert!(Alphabet::Unambiguous.contains_all(init.client_code.as_str()));
     let state = &init.state;
     assert!(matches!(state, Pairing::AwaitingPortal(_)));
-    assert_eq!(state.expires_at(), NOW + LIFETIME);
+    assert_eq!(state.expires_at(), UnixTime(NOW + LIFETIME));
     assert_eq!(state.attempts_left(), Some(5));
     assert_eq!(state.user(), None);
     assert!(live(state));
@@ -113,7 +115,7 @@ fn portal_entry_issues_a_response_code() {
     assert_eq!(state.attempts_left(), Some(5));
     assert_eq!(
         state.expires_at(),
-        NOW + LIFETIME,
+        UnixTime(NOW + LIFETIME),
         "the entry does not extend the lifetime"
     );
     assert_eq!(state.transaction_key(), init.transaction_id.key());
@@ -124,25 +126,36 @@ fn portal_entry_issues_a_response_code() {
 fn portal_entry_normalizes_the_typed_client_code() {
     let (init, mut rng) = start();
     let typed = format!("  {}\t", init.client_code.as_str().to_lowercase());
-    let t = init.state.enter_on_portal(&typed, "alice", &mut rng, NOW);
+    let t = init
+        .state
+        .enter_on_portal(&typed, "alice", &mut rng, UnixTime(NOW));
     assert!(t.outcome.is_ok());
 }
 
 #[test]
 fn portal_entry_is_idempotent_for_the_same_user() {
     let (init, state, code, mut rng) = entered();
-    let t = state
-        .clone()
-        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 20);
+    let t = state.clone().enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 20),
+    );
     assert_eq!(t.outcome.as_ref(), Ok(&code));
     assert!(!t.changed);
     assert_eq!(t.state, state);
     // Also after a wrong attempt: the same code, attempts not reset.
-    let after_wrong = state.complete(init.transaction_id.as_str(), &wrong(&code), NOW + 30);
-    let t =
-        after_wrong
-            .state
-            .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 40);
+    let after_wrong = state.complete(
+        init.transaction_id.as_str(),
+        &wrong(&code),
+        UnixTime(NOW + 30),
+    );
+    let t = after_wrong.state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 40),
+    );
     assert_eq!(t.outcome, Ok(code));
     assert_eq!(t.state.attempts_left(), Some(4));
 }
@@ -150,7 +163,12 @@ fn portal_entry_is_idempotent_for_the_same_user() {
 #[test]
 fn a_second_user_burns_the_pairing() {
     let (init, state, code, mut rng) = entered();
-    let t = state.enter_on_portal(init.client_code.as_str(), "mallory", &mut rng, NOW + 20);
+    let t = state.enter_on_portal(
+        init.client_code.as_str(),
+        "mallory",
+        &mut rng,
+        UnixTime(NOW + 20),
+    );
     assert_eq!(t.outcome, Err(Error::ClientCodeClaimed));
     assert!(t.changed);
     assert!(
@@ -158,10 +176,11 @@ fn a_second_user_burns_the_pairing() {
     );
     assert_eq!(t.state.client_code_key(), None);
     // The device, even with the right code, must start over.
-    let done = t
-        .state
-        .clone()
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
+    let done = t.state.clone().complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
     assert_eq!(
         done.outcome,
         Completion::Unrecoverable(Unrecoverable::ClientCodeConflict)
@@ -169,9 +188,12 @@ fn a_second_user_burns_the_pairing() {
     assert_eq!(done.outcome.status().code(), 5000);
     assert!(!done.changed);
     // And the first user gets nothing more either.
-    let again = t
-        .state
-        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 40);
+    let again = t.state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 40),
+    );
     assert_eq!(
         again.outcome,
         Err(Error::PairingBurned {
@@ -185,19 +207,24 @@ fn a_second_user_burns_the_pairing() {
 fn a_wrong_client_code_changes_nothing() {
     let (init, mut rng) = start();
     let (other, _) = start_with(&PairingConfig::new(), 9);
-    let t = init
-        .state
-        .clone()
-        .enter_on_portal(other.client_code.as_str(), "alice", &mut rng, NOW);
+    let t = init.state.clone().enter_on_portal(
+        other.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW),
+    );
     assert_eq!(t.outcome, Err(Error::ClientCodeMismatch));
     assert!(!t.changed);
     assert_eq!(t.state, init.state);
 
     let (init, state, _, mut rng) = entered();
     for user in ["alice", "mallory"] {
-        let t = state
-            .clone()
-            .enter_on_portal(other.client_code.as_str(), user, &mut rng, NOW + 20);
+        let t = state.clone().enter_on_portal(
+            other.client_code.as_str(),
+            user,
+            &mut rng,
+            UnixTime(NOW + 20),
+        );
         assert_eq!(t.outcome, Err(Error::ClientCodeMismatch), "{user}");
         assert_eq!(t.state, state);
         // Even after expiry, a stranger's code does not touch the pairing.
@@ -205,7 +232,7 @@ fn a_wrong_client_code_changes_nothing() {
             other.client_code.as_str(),
             user,
             &mut rng,
-            NOW + LIFETIME + 1,
+            UnixTime(NOW + LIFETIME + 1),
         );
         assert_eq!(t.outcome, Err(Error::ClientCodeMismatch), "{user}");
         assert_eq!(t.state, state);
@@ -223,17 +250,19 @@ fn invalid_user_identifiers_change_nothing() {
         (long.as_str(), "longer than 256 bytes"),
         ("ali\nce", "control character"),
     ] {
-        let t = init
-            .state
-            .clone()
-            .enter_on_portal(init.client_code.as_str(), user, &mut rng, NOW);
+        let t = init.state.clone().enter_on_portal(
+            init.client_code.as_str(),
+            user,
+            &mut rng,
+            UnixTime(NOW),
+        );
         assert_eq!(t.outcome, Err(Error::InvalidUser { reason }));
         assert_eq!(t.state, init.state);
     }
     let ok = "u".repeat(256);
     let t = init
         .state
-        .enter_on_portal(init.client_code.as_str(), &ok, &mut rng, NOW);
+        .enter_on_portal(init.client_code.as_str(), &ok, &mut rng, UnixTime(NOW));
     assert!(t.outcome.is_ok());
 }
 
@@ -242,7 +271,11 @@ fn complete_before_the_portal_is_4002_and_uses_no_attempt() {
     let (init, mut rng) = start();
     let mut state = init.state.clone();
     for second in 0..20 {
-        let t = state.complete(init.transaction_id.as_str(), "123456", NOW + second);
+        let t = state.complete(
+            init.transaction_id.as_str(),
+            "123456",
+            UnixTime(NOW + second),
+        );
         assert_eq!(t.outcome, Completion::NotEnteredOnPortal);
         assert_eq!(t.outcome.status().code(), 4002);
         assert!(!t.changed);
@@ -251,19 +284,30 @@ fn complete_before_the_portal_is_4002_and_uses_no_attempt() {
     assert_eq!(state, init.state);
     assert_eq!(state.attempts_left(), Some(5));
     // The portal entry still works and all attempts remain.
-    let t = state.enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 30);
+    let t = state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 30),
+    );
     assert_eq!(t.state.attempts_left(), Some(5));
     let code = t.outcome.expect("issued");
-    let done = t
-        .state
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 40);
+    let done = t.state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 40),
+    );
     assert_eq!(done.outcome.status(), Status::Valid);
 }
 
 #[test]
 fn the_right_response_code_completes() {
     let (init, state, code, _) = entered();
-    let t = state.complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
+    let t = state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
     assert_eq!(
         t.outcome,
         Completion::Paired {
@@ -277,7 +321,7 @@ fn the_right_response_code_completes() {
         panic!("not completed: {:?}", t.state);
     };
     assert_eq!(completed.user(), "alice");
-    assert_eq!(completed.paired_at(), NOW + 30);
+    assert_eq!(completed.paired_at(), UnixTime(NOW + 30));
     assert_eq!(t.state.user(), Some("alice"));
     assert_eq!(t.state.attempts_left(), None);
     assert_eq!(t.state.client_code_key(), None);
@@ -288,18 +332,23 @@ fn the_right_response_code_completes() {
 fn the_response_code_may_carry_surrounding_whitespace() {
     let (init, state, code, _) = entered();
     let typed = format!(" {}\n", code.as_str());
-    let t = state.complete(init.transaction_id.as_str(), &typed, NOW + 30);
+    let t = state.complete(init.transaction_id.as_str(), &typed, UnixTime(NOW + 30));
     assert_eq!(t.outcome.status(), Status::Valid);
 }
 
 #[test]
 fn completion_is_single_use() {
     let (init, state, code, mut rng) = entered();
-    let done = state.complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
-    let again = done
-        .state
-        .clone()
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 31);
+    let done = state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
+    let again = done.state.clone().complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 31),
+    );
     assert_eq!(
         again.outcome,
         Completion::Unrecoverable(Unrecoverable::AlreadyCompleted)
@@ -307,9 +356,12 @@ fn completion_is_single_use() {
     assert_eq!(again.outcome.status().code(), 5000);
     assert!(!again.changed);
     assert_eq!(again.state, done.state);
-    let portal = done
-        .state
-        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 32);
+    let portal = done.state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 32),
+    );
     assert_eq!(portal.outcome, Err(Error::PairingCompleted));
     assert!(!portal.changed);
 }
@@ -319,7 +371,7 @@ fn wrong_response_codes_use_attempts_then_burn() {
     let (init, mut state, code, _) = entered();
     let wrong = wrong(&code);
     for attempts_left in (1..=4).rev() {
-        let t = state.complete(init.transaction_id.as_str(), &wrong, NOW + 30);
+        let t = state.complete(init.transaction_id.as_str(), &wrong, UnixTime(NOW + 30));
         assert_eq!(t.outcome, Completion::WrongResponseCode { attempts_left });
         assert_eq!(t.outcome.status().code(), 4001);
         assert!(t.changed);
@@ -327,7 +379,7 @@ fn wrong_response_codes_use_attempts_then_burn() {
         state = reload(&t.state);
     }
     // The fifth wrong code burns the pairing and says so at once.
-    let t = state.complete(init.transaction_id.as_str(), &wrong, NOW + 30);
+    let t = state.complete(init.transaction_id.as_str(), &wrong, UnixTime(NOW + 30));
     assert_eq!(
         t.outcome,
         Completion::Unrecoverable(Unrecoverable::TooManyAttempts)
@@ -335,9 +387,11 @@ fn wrong_response_codes_use_attempts_then_burn() {
     assert!(t.changed);
     assert!(matches!(&t.state, Pairing::Burned(b) if b.reason() == Unrecoverable::TooManyAttempts));
     // The right code afterwards is too late.
-    let late = t
-        .state
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 31);
+    let late = t.state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 31),
+    );
     assert_eq!(
         late.outcome,
         Completion::Unrecoverable(Unrecoverable::TooManyAttempts)
@@ -348,14 +402,20 @@ fn wrong_response_codes_use_attempts_then_burn() {
 #[test]
 fn a_typo_then_the_right_code_completes() {
     let (init, state, code, _) = entered();
-    let t = state.complete(init.transaction_id.as_str(), &wrong(&code), NOW + 30);
+    let t = state.complete(
+        init.transaction_id.as_str(),
+        &wrong(&code),
+        UnixTime(NOW + 30),
+    );
     assert_eq!(
         t.outcome,
         Completion::WrongResponseCode { attempts_left: 4 }
     );
-    let t = t
-        .state
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 40);
+    let t = t.state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 40),
+    );
     assert_eq!(t.outcome.status(), Status::Valid);
 }
 
@@ -370,7 +430,7 @@ fn malformed_response_codes_use_an_attempt_too() {
         (truncated, 2),
         (extended.as_str(), 1),
     ] {
-        let t = state.complete(init.transaction_id.as_str(), typed, NOW + 30);
+        let t = state.complete(init.transaction_id.as_str(), typed, UnixTime(NOW + 30));
         assert_eq!(
             t.outcome,
             Completion::WrongResponseCode { attempts_left },
@@ -387,19 +447,19 @@ fn a_wrong_transaction_id_changes_nothing() {
     let t = init
         .state
         .clone()
-        .complete(other.transaction_id.as_str(), "123456", NOW);
+        .complete(other.transaction_id.as_str(), "123456", UnixTime(NOW));
     assert_eq!(t.outcome, Completion::transaction_gone());
     assert_eq!(t.outcome.status().code(), 5000);
     assert!(!t.changed);
 
     let t = init
         .state
-        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW);
+        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, UnixTime(NOW));
     let code = t.outcome.expect("issued");
     let state = t.state;
     for id in [other.transaction_id.as_str(), "", "x"] {
         for now in [NOW + 10, NOW + LIFETIME + 10] {
-            let t = state.clone().complete(id, code.as_str(), now);
+            let t = state.clone().complete(id, code.as_str(), UnixTime(now));
             assert_eq!(
                 t.outcome,
                 Completion::Unrecoverable(Unrecoverable::UnknownTransaction)
@@ -414,11 +474,13 @@ fn a_wrong_transaction_id_changes_nothing() {
 fn the_expiry_instant_is_already_expired() {
     let (init, state, code, _) = entered();
     let expires_at = state.expires_at();
-    assert_eq!(expires_at, NOW + LIFETIME);
+    assert_eq!(expires_at, UnixTime(NOW + LIFETIME));
     // One second before: still live.
-    let t = state
-        .clone()
-        .complete(init.transaction_id.as_str(), code.as_str(), expires_at - 1);
+    let t = state.clone().complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(expires_at.0 - 1),
+    );
     assert_eq!(t.outcome.status(), Status::Valid);
     // At the instant: expired, burned.
     let t = state
@@ -431,7 +493,7 @@ fn the_expiry_instant_is_already_expired() {
     let later = t.state.complete(
         init.transaction_id.as_str(),
         code.as_str(),
-        expires_at + 1000,
+        expires_at.plus(1000),
     );
     assert_eq!(
         later.outcome,
@@ -446,9 +508,11 @@ fn the_expiry_instant_is_already_expired() {
 #[test]
 fn complete_before_the_portal_after_expiry_is_5000() {
     let (init, _) = start();
-    let t = init
-        .state
-        .complete(init.transaction_id.as_str(), "123456", NOW + LIFETIME);
+    let t = init.state.complete(
+        init.transaction_id.as_str(),
+        "123456",
+        UnixTime(NOW + LIFETIME),
+    );
     assert_eq!(t.outcome, Completion::Unrecoverable(Unrecoverable::Expired));
     assert!(t.state.is_terminal());
 }
@@ -460,14 +524,14 @@ fn portal_entry_after_expiry_is_refused_and_burns() {
         init.client_code.as_str(),
         "alice",
         &mut rng,
-        NOW + LIFETIME - 1,
+        UnixTime(NOW + LIFETIME - 1),
     );
     assert!(t.outcome.is_ok(), "one second before expiry");
     let t = init.state.clone().enter_on_portal(
         init.client_code.as_str(),
         "alice",
         &mut rng,
-        NOW + LIFETIME,
+        UnixTime(NOW + LIFETIME),
     );
     assert_eq!(t.outcome, Err(Error::PairingExpired));
     assert!(t.changed);
@@ -476,7 +540,7 @@ fn portal_entry_after_expiry_is_refused_and_burns() {
         init.client_code.as_str(),
         "alice",
         &mut rng,
-        NOW + LIFETIME + 1,
+        UnixTime(NOW + LIFETIME + 1),
     );
     assert_eq!(
         again.outcome,
@@ -487,7 +551,12 @@ fn portal_entry_after_expiry_is_refused_and_burns() {
 
     // A repeated entry by the owner after expiry gets no code either.
     let (init, state, _, mut rng) = entered();
-    let t = state.enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + LIFETIME);
+    let t = state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + LIFETIME),
+    );
     assert_eq!(t.outcome, Err(Error::PairingExpired));
     assert!(t.state.is_terminal());
 }
@@ -499,12 +568,14 @@ fn the_portal_entry_does_not_extend_the_lifetime() {
         init.client_code.as_str(),
         "alice",
         &mut rng,
-        NOW + LIFETIME - 1,
+        UnixTime(NOW + LIFETIME - 1),
     );
     let code = t.outcome.expect("issued just in time");
-    let done = t
-        .state
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + LIFETIME);
+    let done = t.state.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + LIFETIME),
+    );
     assert_eq!(
         done.outcome,
         Completion::Unrecoverable(Unrecoverable::Expired)
@@ -567,15 +638,20 @@ fn a_seed_style_configuration() {
         .as_str()
         .bytes()
         .all(|b| b.is_ascii_digit()));
-    assert_eq!(init.state.expires_at(), NOW + 60);
-    let t = init
-        .state
-        .enter_on_portal(init.client_code.as_str(), "alice", &mut rng, NOW + 5);
+    assert_eq!(init.state.expires_at(), UnixTime(NOW + 60));
+    let t = init.state.enter_on_portal(
+        init.client_code.as_str(),
+        "alice",
+        &mut rng,
+        UnixTime(NOW + 5),
+    );
     let code = t.outcome.expect("issued");
     assert_eq!(code.as_str().len(), 8);
-    let t = t
-        .state
-        .complete(init.transaction_id.as_str(), &wrong(&code), NOW + 6);
+    let t = t.state.complete(
+        init.transaction_id.as_str(),
+        &wrong(&code),
+        UnixTime(NOW + 6),
+    );
     assert_eq!(
         t.outcome,
         Completion::Unrecoverable(Unrecoverable::TooManyAttempts)
@@ -651,14 +727,26 @@ fn racing_completions_give_one_success_through_compare_and_swap() {
     // Two replicas load the same version and both run the transition.
     let (a, version_a) = store.load();
     let (b, version_b) = store.load();
-    let ta = a.complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
-    let tb = b.complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
+    let ta = a.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
+    let tb = b.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
     assert!(store.compare_and_swap(version_a, &ta.state));
     assert_eq!(ta.outcome.status(), Status::Valid);
     // The loser's write fails; it runs the transition again on the fresh state.
     assert!(!store.compare_and_swap(version_b, &tb.state));
     let (fresh, _) = store.load();
-    let retry = fresh.complete(init.transaction_id.as_str(), code.as_str(), NOW + 30);
+    let retry = fresh.complete(
+        init.transaction_id.as_str(),
+        code.as_str(),
+        UnixTime(NOW + 30),
+    );
     assert_eq!(
         retry.outcome,
         Completion::Unrecoverable(Unrecoverable::AlreadyCompleted)
@@ -670,11 +758,20 @@ fn every_state_round_trips_through_json() {
     let (init, awaiting_response, code, mut rng) = entered();
     let completed = awaiting_response
         .clone()
-        .complete(init.transaction_id.as_str(), code.as_str(), NOW + 30)
+        .complete(
+            init.transaction_id.as_str(),
+            code.as_str(),
+            UnixTime(NOW + 30),
+        )
         .state;
     let burned = awaiting_response
         .clone()
-        .enter_on_portal(init.client_code.as_str(), "bob", &mut rng, NOW + 30)
+        .enter_on_portal(
+            init.client_code.as_str(),
+            "bob",
+            &mut rng,
+            UnixTime(NOW + 30),
+        )
         .state;
     for (state, tag) in [
         (&init.state, "awaiting_portal"),

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use watchword_otp::fuzzing;
 use watchword_otp::pairing::ResponseCode;
-use watchword_otp::{Completion, Pairing, PairingConfig};
+use watchword_otp::{Completion, Pairing, PairingConfig, UnixTime};
 
 use crate::support::{reload, TestRng};
 
@@ -46,7 +46,7 @@ proptest! {
         let config = PairingConfig::new().with_max_attempts(max_attempts).expect("in range");
         let mut rng = TestRng::new(seed);
         let mut now = NOW;
-        let init = Pairing::init(&config, &mut rng, now);
+        let init = Pairing::init(&config, &mut rng, UnixTime(now));
         let mut state = init.state.clone();
         let mut issued: Option<(u8, ResponseCode)> = None;
         let (mut successes, mut wrong_attempts) = (0u32, 0u8);
@@ -55,7 +55,7 @@ proptest! {
                 Op::Portal { right_client_code, user } => {
                     let typed = if right_client_code { init.client_code.as_str() } else { "ZZZZZZZZ" };
                     let name = ["alice", "bob", "carol"][usize::from(user)];
-                    let t = state.enter_on_portal(typed, name, &mut rng, now);
+                    let t = state.enter_on_portal(typed, name, &mut rng, UnixTime(now));
                     if let Ok(code) = &t.outcome {
                         match &issued {
                             Some((owner, first)) => {
@@ -77,7 +77,7 @@ proptest! {
                         _ => ("wrong-id".to_owned(), issued.as_ref().map_or(String::new(), |(_, c)| c.as_str().to_owned())),
                     };
                     let was_terminal = state.is_terminal();
-                    let t = state.complete(&id, &code, now);
+                    let t = state.complete(&id, &code, UnixTime(now));
                     match &t.outcome {
                         Completion::Paired { user } => {
                             successes += 1;
@@ -85,7 +85,7 @@ proptest! {
                             prop_assert_eq!(code.trim(), right.as_str());
                             prop_assert_eq!(id.as_str(), init.transaction_id.as_str());
                             prop_assert_eq!(user.as_str(), ["alice", "bob", "carol"][usize::from(*owner)]);
-                            prop_assert!(now < init.state.expires_at());
+                            prop_assert!(now < init.state.expires_at().0);
                         }
                         Completion::WrongResponseCode { .. } => wrong_attempts += 1,
                         Completion::Unrecoverable(watchword_otp::Unrecoverable::TooManyAttempts) if !was_terminal => wrong_attempts += 1,

@@ -1,7 +1,9 @@
 //! `otpauth://` key URIs: the exact text written, round trips, and one test per rejection rule.
 
 use proptest::prelude::*;
-use watchword_otp::{Algorithm, Digits, Error, Hotp, KeyUri, OtpKind, Secret, Totp, MAX_URI_LEN};
+use watchword_otp::{
+    Algorithm, Digits, Error, Hotp, KeyUri, OtpKind, Secret, Totp, UnixTime, MAX_URI_LEN,
+};
 
 use crate::support::rfc_secret;
 
@@ -151,8 +153,8 @@ fn building_refuses_unusable_labels() {
         Err(Error::UriLabel { .. })
     ));
     assert_eq!(
-        KeyUri::totp(&totp.clone().with_t0(5), None, "alice"),
-        Err(Error::UriT0 { t0: 5 })
+        KeyUri::totp(&totp.clone().with_t0(UnixTime(5)), None, "alice"),
+        Err(Error::UriT0 { t0: UnixTime(5) })
     );
 }
 
