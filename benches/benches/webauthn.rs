@@ -34,7 +34,7 @@ use ring::signature::{
 use serde_json::json;
 use watchword_benches::{time_per_call, Row};
 use watchword_webauthn::{
-    fuzzing, parse_authentication, parse_registration, Credential, RelyingParty,
+    fuzzing, parse_authentication, parse_registration, Credential, RelyingParty, UnixTime,
 };
 use webauthn_rs::prelude::{
     PasskeyAuthentication, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn,
@@ -217,7 +217,7 @@ fn es256_case() -> Case {
     let authenticator = Es256Authenticator::new();
     let registration = parse_registration(&authenticator.register(&[1; 32])).expect("parses");
     let credential = rp
-        .verify_registration(&[1; 32], &registration, 1_700_000_000)
+        .verify_registration(&[1; 32], &registration, UnixTime(1_700_000_000))
         .expect("registers")
         .credential;
     let challenge = vec![2; 32];
@@ -270,7 +270,7 @@ fn eddsa_case() -> Case {
     let registration =
         parse_registration(&authenticator.register(&[1; 32], ORIGIN, RP_ID)).expect("parses");
     let credential = rp
-        .verify_registration(&[1; 32], &registration, 1_700_000_000)
+        .verify_registration(&[1; 32], &registration, UnixTime(1_700_000_000))
         .expect("registers")
         .credential;
     let challenge = vec![2; 32];

@@ -58,7 +58,11 @@ pub fn verify_registration(
 ) -> Result<Credential, ApiError> {
     let response = watchword_webauthn::parse_registration(body).map_err(|e| failed(&e))?;
     let registration = relying_party(request, origins)?
-        .verify_registration(&challenge(request)?, &response, now)
+        .verify_registration(
+            &challenge(request)?,
+            &response,
+            watchword_webauthn::UnixTime(now),
+        )
         .map_err(|e| failed(&e))?;
     let mut credential = registration.credential;
     credential.user_handle = Some(user_handle(request)?);

@@ -331,7 +331,7 @@ fn webauthn_registration(
         Ok(parsed) => parsed,
         Err(error) => return Ok(Err(webauthn_invalid(&error))),
     };
-    Ok(match rp.verify_registration(challenge, &parsed, at.0) {
+    Ok(match rp.verify_registration(challenge, &parsed, at) {
         Ok(registration) => {
             let credential = &registration.credential;
             Ok(json!({

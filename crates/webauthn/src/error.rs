@@ -1,5 +1,7 @@
 //! The crate's one error type.
 
+use watchword_token::UnixTime;
+
 use crate::CoseAlgorithm;
 
 /// Everything that can go wrong while configuring a relying party, parsing a response or
@@ -349,7 +351,7 @@ pub enum Error {
         /// Its `notAfter` (Unix seconds).
         not_after: i64,
         /// The time of verification.
-        now: u64,
+        now: UnixTime,
     },
     /// A certificate is not yet valid at `now`.
     #[error("certificate {index} is not valid before {not_before} (now {now})")]
@@ -359,7 +361,7 @@ pub enum Error {
         /// Its `notBefore` (Unix seconds).
         not_before: i64,
         /// The time of verification.
-        now: u64,
+        now: UnixTime,
     },
     /// A certificate carries a critical extension this crate does not process.
     #[error("certificate {index} has unknown critical extension {oid}")]

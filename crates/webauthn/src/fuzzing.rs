@@ -27,11 +27,11 @@ use crate::relying_party::sha256;
 use crate::{
     encoding, parse_authentication, parse_registration, Authentication, AuthenticatorData,
     CollectedClientData, CoseAlgorithm, CoseKey, Credential, Error, Flags, Registration,
-    RelyingParty, UserVerification,
+    RelyingParty, UnixTime, UserVerification,
 };
 
 /// The verification time of the harnesses.
-pub const NOW: u64 = 1_700_000_000;
+pub const NOW: UnixTime = UnixTime(1_700_000_000);
 /// The RP ID of the harnesses.
 pub const RP_ID: &str = "fuzz.example";
 /// The origin of the harnesses.

@@ -3,7 +3,7 @@
 //!
 //! Pure logic: no IO, no clock, no RNG. The relying party issues challenges from its own RNG
 //! and redeems each once in its store; the verification time (for attestation certificates)
-//! comes in as `now`, Unix seconds.
+//! comes in as `now`, a [`UnixTime`].
 //!
 //! An embedding service checks a registration, stores the credential, and checks sign-ins
 //! against it:
@@ -13,7 +13,7 @@
 //!
 //! # fn main() -> Result<(), watchword_webauthn::Error> {
 //! # let authenticator = watchword_webauthn::fuzzing::Authenticator::new();
-//! # let now = 1_700_000_000;
+//! # let now = watchword_webauthn::UnixTime(1_700_000_000);
 //! let rp = RelyingParty::builder("example.org")
 //!     .origin("https://example.org")
 //!     .build()?;
@@ -117,4 +117,5 @@ pub use response::{
     parse_authentication, parse_registration, AuthenticationResponse, ClientExtensionResults,
     RegistrationResponse, MAX_RESPONSE_LEN,
 };
+pub use watchword_token::UnixTime;
 pub use x509::MAX_CHAIN_LEN;

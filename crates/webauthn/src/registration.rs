@@ -2,6 +2,8 @@
 //!
 //! [WebAuthn §7.1]: https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
 
+use watchword_token::UnixTime;
+
 use crate::attestation::{self, AttestationObject, Context};
 use crate::ceremony::{self, CREATE};
 use crate::{CoseKey, Credential, Error, Registration, RegistrationResponse, RelyingParty};
@@ -11,7 +13,7 @@ pub const MAX_CREDENTIAL_ID_LEN: usize = 1023;
 
 impl RelyingParty {
     /// Verifies a registration against the `challenge` this relying party issued for it, at
-    /// `now` (Unix seconds, for the attestation certificates' validity).
+    /// `now` (for the attestation certificates' validity).
     ///
     /// The steps, in order, each with its own error: client data `type` is `webauthn.create`;
     /// the challenge matches (in constant time); the origin is allowed; the cross-origin policy
@@ -33,7 +35,7 @@ impl RelyingParty {
         &self,
         challenge: &[u8],
         response: &RegistrationResponse,
-        now: u64,
+        now: UnixTime,
     ) -> Result<Registration, Error> {
         let (_, client_data_hash) =
             ceremony::check_client_data(self, &response.client_data_json, CREATE, challenge)?;

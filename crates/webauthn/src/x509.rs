@@ -13,6 +13,8 @@
 
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 
+use watchword_token::UnixTime;
+
 use crate::cose::PublicKey;
 use crate::der::{self, Reader, Tag};
 use crate::{ec, Error};
@@ -259,8 +261,8 @@ impl<'a> Certificate<'a> {
         outcome.is_ok()
     }
 
-    fn check_validity(&self, index: usize, now: u64) -> Result<(), Error> {
-        let now_signed = i64::try_from(now).unwrap_or(i64::MAX);
+    fn check_validity(&self, index: usize, now: UnixTime) -> Result<(), Error> {
+        let now_signed = i64::try_from(now.0).unwrap_or(i64::MAX);
         if now_signed < self.not_before {
             return Err(Error::CertificateNotYetValid {
                 index,
@@ -424,7 +426,7 @@ pub(crate) fn parse_chain<'a>(x5c: &[&'a [u8]]) -> Result<Vec<Certificate<'a>>, 
 pub(crate) fn verify_path(
     chain: &[Certificate<'_>],
     roots: &[Certificate<'_>],
-    now: u64,
+    now: UnixTime,
 ) -> Result<Option<usize>, Error> {
     for (index, certificate) in chain.iter().enumerate() {
         certificate.check_validity(index, now)?;

@@ -13,6 +13,8 @@ mod fido_u2f;
 mod packed;
 mod tpm;
 
+use watchword_token::UnixTime;
+
 use crate::authenticator_data::AuthenticatorData;
 use crate::cbor::{self, Value};
 use crate::cose::{CoseAlgorithm, CoseKey, PublicKey};
@@ -74,7 +76,7 @@ pub(crate) struct Context<'a> {
     pub(crate) credential_id: &'a [u8],
     pub(crate) aaguid: &'a [u8; 16],
     pub(crate) rp: &'a RelyingParty,
-    pub(crate) now: u64,
+    pub(crate) now: UnixTime,
 }
 
 impl Context<'_> {

@@ -84,7 +84,7 @@ fn roots_from_the_response_are_not_trusted() {
 fn validity_at_now() {
     let root = Ca::root("Root");
     let rp = rooted(&root);
-    let now = i64::try_from(NOW).unwrap();
+    let now = i64::try_from(NOW.0).unwrap();
     let expired = CertSpec {
         not_after: now - 1,
         ..leaf()

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use watchword_webauthn::{CoseAlgorithm, Error};
+use watchword_webauthn::{CoseAlgorithm, Error, UnixTime};
 
 #[allow(clippy::too_many_lines)] // one table of cases
 fn every_error() -> Vec<(Error, &'static str)> {
@@ -181,7 +181,7 @@ fn every_error() -> Vec<(Error, &'static str)> {
             Error::CertificateExpired {
                 index: 0,
                 not_after: 0,
-                now: 1,
+                now: UnixTime(1),
             },
             "certificate_expired",
         ),
@@ -189,7 +189,7 @@ fn every_error() -> Vec<(Error, &'static str)> {
             Error::CertificateNotYetValid {
                 index: 0,
                 not_before: 1,
-                now: 0,
+                now: UnixTime(0),
             },
             "certificate_not_yet_valid",
         ),

@@ -8,12 +8,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use watchword_webauthn::{
-    parse_authentication, parse_registration, AttestationTrust, Credential, RelyingParty,
+    parse_authentication, parse_registration, AttestationTrust, Credential, RelyingParty, UnixTime,
     UserVerification,
 };
 
 /// 2025-06-15: inside every vector certificate's validity.
-const NOW: u64 = 1_750_000_000;
+const NOW: UnixTime = UnixTime(1_750_000_000);
 
 fn b64(value: &Value) -> Vec<u8> {
     URL_SAFE_NO_PAD

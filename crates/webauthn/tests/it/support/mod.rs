@@ -7,7 +7,7 @@ pub(crate) mod der;
 pub(crate) mod formats;
 pub(crate) mod keys;
 
-use watchword_webauthn::{RelyingParty, RelyingPartyBuilder};
+use watchword_webauthn::{RelyingParty, RelyingPartyBuilder, UnixTime};
 
 pub(crate) use authenticator::{b64, registered, Assertion, Registration, AT, BE, BS, ED, UP, UV};
 pub(crate) use keys::TestKey;
@@ -16,7 +16,7 @@ pub(crate) const RP_ID: &str = "example.org";
 pub(crate) const ORIGIN: &str = "https://example.org";
 pub(crate) const CHALLENGE: [u8; 32] = *b"watchword test challenge 32 byte";
 /// The verification time: 2025-06-15.
-pub(crate) const NOW: u64 = 1_750_000_000;
+pub(crate) const NOW: UnixTime = UnixTime(1_750_000_000);
 /// The default validity of issued certificates: 2023-11-14 to 2030-03-17.
 pub(crate) const NOT_BEFORE: i64 = 1_700_000_000;
 pub(crate) const NOT_AFTER: i64 = 1_900_000_000;
