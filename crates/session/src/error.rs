@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use watchword_token::UnixTime;
+
 /// Which of the two OrangeCheck texts an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -210,10 +212,10 @@ pub enum Error {
         value: String,
     },
     /// A time is after 9999-12-31T23:59:59Z, which the texts cannot write.
-    #[error("time {seconds} is after 9999-12-31T23:59:59Z")]
+    #[error("time {time} is after 9999-12-31T23:59:59Z")]
     TimestampRange {
-        /// Seconds since the Unix epoch.
-        seconds: u64,
+        /// The time.
+        time: UnixTime,
     },
     /// A challenge lifetime is zero, or longer than the limit.
     #[error("challenge lifetime of {seconds}s is outside 1..={max}s")]

@@ -29,14 +29,14 @@ pub struct Account {
     pub name: Option<String>,
     /// The `jti` of the session this browser holds for the account, to revoke it on sign-out.
     pub session_jti: String,
-    /// When that session expires (seconds since the Unix epoch).
-    pub expires_at: u64,
+    /// When that session expires.
+    pub expires_at: UnixTime,
 }
 
 impl Account {
     /// Returns whether the account's session has expired at `now`.
     pub fn expired(&self, now: UnixTime) -> bool {
-        now.0 >= self.expires_at
+        now >= self.expires_at
     }
 }
 

@@ -96,7 +96,7 @@ pub enum SignInRejection {
     #[error("stored challenge is malformed: {0}")]
     Malformed(Error),
     /// `now` is at or after `expires_at` plus leeway.
-    #[error("challenge expired at {expires_at} (now {now})", expires_at = .expires_at.0, now = .now.0)]
+    #[error("challenge expired at {expires_at} (now {now})")]
     Expired {
         /// The challenge's `expires_at`.
         expires_at: UnixTime,

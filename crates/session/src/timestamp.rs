@@ -19,7 +19,7 @@ use crate::Error;
 ///
 /// [`Error::TimestampRange`] after [`MAX_TIMESTAMP`].
 pub fn format(time: UnixTime) -> Result<String, Error> {
-    canonical::format(time).ok_or(Error::TimestampRange { seconds: time.0 })
+    canonical::format(time).ok_or(Error::TimestampRange { time })
 }
 
 /// Reads the canonical spelling [`format()`] writes.
@@ -44,7 +44,7 @@ mod tests {
         assert_eq!(
             format(MAX_TIMESTAMP.plus(1)),
             Err(Error::TimestampRange {
-                seconds: MAX_TIMESTAMP.0 + 1
+                time: MAX_TIMESTAMP.plus(1)
             })
         );
         assert_eq!(

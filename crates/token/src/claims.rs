@@ -3,15 +3,18 @@
 //! [RFC 7519 §4.1]: https://www.rfc-editor.org/rfc/rfc7519#section-4.1
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::encoding::parse_object;
 use crate::error::{Error, Part};
 
 /// A point in time as whole seconds since the Unix epoch (a JWT `NumericDate` without
-/// fractions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// fractions). Serialized as the bare number.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct UnixTime(pub u64);
 
 impl UnixTime {
@@ -336,6 +339,15 @@ mod tests {
 
     fn parse(json: &str) -> Result<Claims, Error> {
         Claims::from_json(json.as_bytes())
+    }
+
+    #[test]
+    fn unix_time_is_stored_as_the_bare_number() {
+        assert_eq!(serde_json::to_string(&UnixTime(5)).unwrap(), "5");
+        assert_eq!(serde_json::from_str::<UnixTime>("7").unwrap(), UnixTime(7));
+        assert_eq!(UnixTime(9).to_string(), "9");
+        assert_eq!(UnixTime(9).seconds_since(UnixTime(4)), 5);
+        assert_eq!(UnixTime(4).seconds_since(UnixTime(9)), 0);
     }
 
     #[test]

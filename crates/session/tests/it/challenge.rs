@@ -78,7 +78,7 @@ fn builder_rules() {
     assert_eq!(
         Challenge::new(ADDRESS, nonce(), MAX_TIMESTAMP, 1),
         Err(Error::TimestampRange {
-            seconds: MAX_TIMESTAMP.0 + 1
+            time: MAX_TIMESTAMP.plus(1)
         })
     );
     assert_eq!(

@@ -125,7 +125,7 @@ proptest! {
                         did_oc: DidOc::from_bytes([n; 16]),
                         name: None,
                         session_jti: format!("jti-{n}"),
-                        expires_at: u64::from(n) * 10,
+                        expires_at: UnixTime(u64::from(n) * 10),
                     };
                     if roster.add(account).is_ok() {
                         prop_assert_eq!(roster.active().map(|a| &a.sub), Some(&sub));

@@ -9,7 +9,7 @@ fn account(n: u8) -> Account {
         did_oc: DidOc::from_bytes([n; 16]),
         name: Some(format!("User {n}")),
         session_jti: format!("jti-{n}"),
-        expires_at: 1_000 + u64::from(n),
+        expires_at: UnixTime(1_000 + u64::from(n)),
     }
 }
 
