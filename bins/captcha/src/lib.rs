@@ -238,7 +238,7 @@ impl Captcha {
             u32::try_from(failures).unwrap_or(u32::MAX),
         );
         let expires_at = now + self.settings.challenge.lifetime_secs();
-        let pow = PowChallenge::new(&site.id, bits, expires_at, &mut rand_core::OsRng)
+        let pow = PowChallenge::new(&site.id, bits, UnixTime(expires_at), &mut rand_core::OsRng)
             .map_err(|_| ApiError::internal())?;
         Ok(Puzzle::ProofOfWork(pow))
     }
@@ -273,7 +273,7 @@ impl Captcha {
             };
             let Record { challenge, meta } = decode(&stored.value)?;
             let kind = challenge.kind();
-            let transition = challenge.check(site, now);
+            let transition = challenge.check(site, UnixTime(now));
             let next = Record {
                 challenge: transition.state,
                 meta: meta.clone(),
@@ -404,7 +404,7 @@ async fn write_back(
     next: &Record,
     now: u64,
 ) -> Result<bool, ApiError> {
-    let ttl = ttl(next.challenge.expires_at(), now);
+    let ttl = ttl(next.challenge.expires_at().0, now);
     records::write_back(store, key, version, next, ttl).await
 }
 
@@ -499,7 +499,7 @@ async fn store_new(
         site,
         puzzle,
         &mut rand_core::OsRng,
-        now,
+        UnixTime(now),
     )
     .map_err(|_| ApiError::internal())?;
     let record = Record {
@@ -592,7 +592,7 @@ async fn image(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
         return Err(not_found());
     };
     // Only the challenge's own site, and only while it can still be answered.
-    if record.challenge.site() != site || (state.clock)() >= record.challenge.expires_at() {
+    if record.challenge.site() != site || (state.clock)() >= record.challenge.expires_at().0 {
         return Err(not_found());
     }
     let item = puzzle.shown()[n];
@@ -656,7 +656,7 @@ async fn answer(state: Arc<Captcha>, request: Request) -> Result<Response, ApiEr
             &site.id,
             &body.answer(),
             &mut rand_core::OsRng,
-            now,
+            UnixTime(now),
             move |_| replacement,
         );
         let mut next = Record {

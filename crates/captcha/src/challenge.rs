@@ -49,6 +49,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use watchword_token::UnixTime;
+
 use crate::pow::PowChallenge;
 use crate::transcription::{Transcription, Vote};
 use crate::{check_site, Error};
@@ -293,8 +295,8 @@ impl fmt::Display for Status {
 pub struct Pending {
     site: String,
     puzzle: Puzzle,
-    created_at: u64,
-    expires_at: u64,
+    created_at: UnixTime,
+    expires_at: UnixTime,
     valid_for_secs: u64,
 }
 
@@ -312,8 +314,8 @@ pub struct Closed {
     site: String,
     kind: Kind,
     /// When it was answered, checked or found expired.
-    at: u64,
-    expires_at: u64,
+    at: UnixTime,
+    expires_at: UnixTime,
 }
 
 /// A challenge, as the server stores it.
@@ -405,7 +407,7 @@ impl Challenge {
         site: &str,
         puzzle: Puzzle,
         rng: &mut impl CryptoRngCore,
-        now: u64,
+        now: UnixTime,
     ) -> Result<Created, Error> {
         check_site(site)?;
         if let Puzzle::ProofOfWork(pow) = &puzzle {
@@ -419,7 +421,7 @@ impl Challenge {
             site: site.to_owned(),
             puzzle,
             created_at: now,
-            expires_at: now.saturating_add(config.lifetime_secs),
+            expires_at: now.plus(config.lifetime_secs),
             valid_for_secs: config.valid_for_secs,
         });
         Ok(Created {
@@ -440,7 +442,7 @@ impl Challenge {
         site: &str,
         answer: &Answer<'_>,
         rng: &mut R,
-        now: u64,
+        now: UnixTime,
         next_puzzle: impl FnOnce(&mut R) -> Puzzle,
     ) -> Transition<Result<Answered, Error>> {
         if !self.belongs_to(site) {
@@ -487,7 +489,7 @@ impl Challenge {
                 Challenge::Valid(Closed {
                     kind,
                     at: now,
-                    expires_at: now.saturating_add(state.valid_for_secs),
+                    expires_at: now.plus(state.valid_for_secs),
                     site: state.site,
                 }),
                 Ok(Answered::Valid { vote }),
@@ -499,7 +501,7 @@ impl Challenge {
                 site: state.site.clone(),
                 puzzle,
                 created_at: now,
-                expires_at: now.saturating_add(state.expires_at.saturating_sub(state.created_at)),
+                expires_at: now.plus(state.expires_at.seconds_since(state.created_at)),
                 valid_for_secs: state.valid_for_secs,
             }),
             id: ChallengeId::generate(rng),
@@ -522,7 +524,7 @@ impl Challenge {
     /// reports its status. A pending or valid challenge past its expiry becomes `Expired`.
     ///
     /// The outcome is the status, or [`Error::WrongSite`] (unchanged).
-    pub fn check(self, site: &str, now: u64) -> Transition<Result<Status, Error>> {
+    pub fn check(self, site: &str, now: UnixTime) -> Transition<Result<Status, Error>> {
         if !self.belongs_to(site) {
             let found = site.to_owned();
             return Transition::unchanged(self, Err(Error::WrongSite { found }));
@@ -542,7 +544,7 @@ impl Challenge {
         }
     }
 
-    fn expire(self, now: u64) -> Challenge {
+    fn expire(self, now: UnixTime) -> Challenge {
         let kind = self.kind();
         let expires_at = self.expires_at();
         let site = match self {
@@ -598,9 +600,9 @@ impl Challenge {
         }
     }
 
-    /// Returns when the current state expires (Unix seconds); a good TTL for the stored
+    /// Returns when the current state expires; a good TTL for the stored
     /// record. For terminal states, the expiry of the state they ended.
-    pub fn expires_at(&self) -> u64 {
+    pub fn expires_at(&self) -> UnixTime {
         match self {
             Challenge::Pending(state) => state.expires_at,
             Challenge::Valid(state)

@@ -1,5 +1,7 @@
 //! The crate's one error type.
 
+use watchword_token::UnixTime;
+
 use crate::challenge::{Kind, Status};
 
 /// Everything that can go wrong while creating, answering or checking a challenge, counting
@@ -59,10 +61,10 @@ pub enum Error {
     /// The challenge (or proof-of-work token) is past its expiry.
     #[error("challenge expired at {expires_at}, it is now {now}")]
     Expired {
-        /// When it expired (Unix seconds).
-        expires_at: u64,
+        /// When it expired.
+        expires_at: UnixTime,
         /// The time given.
-        now: u64,
+        now: UnixTime,
     },
     /// A vote configuration outside its accepted range.
     #[error("invalid vote configuration: {reason}")]

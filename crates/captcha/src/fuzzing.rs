@@ -19,14 +19,14 @@ use base64::Engine as _;
 
 use crate::normalize::{normalize as normalize_text, Punctuation};
 use crate::pow::{PowChallenge, PowKey, PowToken, NONCE_LEN};
-use crate::Error;
+use crate::{Error, UnixTime};
 
 /// The server key of the harness.
 pub const KEY: [u8; 32] = [0x42; 32];
 /// The site of the harness.
 pub const SITE: &str = "fuzz.example";
 /// The time the harness verifies at.
-pub const START: u64 = 1_700_000_000;
+pub const START: UnixTime = UnixTime(1_700_000_000);
 
 /// What one `pow` input did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,7 +94,7 @@ fn arbitrary(key: &PowKey, data: &[u8]) -> PowReport {
 
 fn issued(key: &PowKey, data: &[u8]) -> PowReport {
     let difficulty = byte(data, 1) % 9;
-    let expires_at = START + u64::from(byte(data, 2)) + 1;
+    let expires_at = START.plus(u64::from(byte(data, 2)) + 1);
     let mut nonce = [0; NONCE_LEN];
     for (i, slot) in nonce.iter_mut().enumerate() {
         *slot = byte(data, 5 + i);

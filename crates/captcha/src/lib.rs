@@ -2,7 +2,7 @@
 //! Ocapi's transcription challenge with annotation votes, and proof-of-work bound to a site by
 //! a server MAC.
 //!
-//! Pure logic: no clock, no RNG, no IO. The time (`now`, Unix seconds) and randomness (any
+//! Pure logic: no clock, no RNG, no IO. The time (`now`, a [`UnixTime`]) and randomness (any
 //! `rand_core` [`CryptoRngCore`](rand_core::CryptoRngCore)) come in as arguments, so tests and
 //! fuzzers drive everything.
 //!
@@ -19,7 +19,7 @@
 //! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let (mut rng, now) = (rand_core::OsRng, 1_700_000_000);
+//! # let (mut rng, now) = (rand_core::OsRng, watchword_captcha::UnixTime(1_700_000_000));
 //! let config = ChallengeConfig::new();
 //! // The browser asks for a challenge: a control item with its known answer, an unknown one.
 //! let puzzle = Transcription::new("item-17", "Crème brûlée", "item-99", Punctuation::Strip, &mut rng)?;
@@ -31,7 +31,7 @@
 //! # let Some(Puzzle::Transcription(p)) = shown else { unreachable!() };
 //! # let texts = if p.shown()[0] == "item-17" { ["CREME BRULEE", "hello"] } else { ["hello", "creme brulee!"] };
 //! let state: Challenge = serde_json::from_slice(&stored)?;
-//! let answered = state.answer("site-1", &Answer::Transcription(texts), &mut rng, now + 20, |_| {
+//! let answered = state.answer("site-1", &Answer::Transcription(texts), &mut rng, now.plus(20), |_| {
 //!     unreachable!("a wrong answer draws the replacement puzzle here")
 //! });
 //! let Ok(Answered::Valid { vote }) = answered.outcome else { panic!("wrong answer") };
@@ -43,9 +43,9 @@
 //!
 //! // The partner checks the challenge id its form received: valid exactly once.
 //! let state: Challenge = serde_json::from_slice(&stored)?;
-//! let checked = state.check("site-1", now + 30);
+//! let checked = state.check("site-1", now.plus(30));
 //! assert_eq!(checked.outcome?, Status::Valid);
-//! assert_eq!(checked.state.check("site-1", now + 31).outcome?, Status::Consumed);
+//! assert_eq!(checked.state.check("site-1", now.plus(31)).outcome?, Status::Consumed);
 //! # Ok(())
 //! # }
 //! ```
@@ -56,15 +56,15 @@
 //! use watchword_captcha::{pow, Difficulty, PowChallenge, PowKey};
 //!
 //! # fn main() -> Result<(), watchword_captcha::Error> {
-//! # let (mut rng, now) = (rand_core::OsRng, 1_700_000_000);
+//! # let (mut rng, now) = (rand_core::OsRng, watchword_captcha::UnixTime(1_700_000_000));
 //! let key = PowKey::generate(&mut rng); // the server's key, from its configuration
 //! let bits = Difficulty::default().difficulty(30, 0); // quiet site, no failures: 16
 //! # let bits = 8; // keep the doc test fast
-//! let challenge = PowChallenge::new("site-1", bits, now + 120, &mut rng)?;
+//! let challenge = PowChallenge::new("site-1", bits, now.plus(120), &mut rng)?;
 //! let token = key.issue(&challenge); // sent to the browser
 //!
 //! let solution = pow::solve(&challenge, 1 << 20).expect("found"); // the browser's loop
-//! let verified = key.verify(&token, solution, "site-1", now + 5)?;
+//! let verified = key.verify(&token, solution, "site-1", now.plus(5))?;
 //! // ...then `take` verified.nonce() from the store so the token works only once.
 //! # assert_eq!(verified, challenge);
 //! # Ok(())
@@ -101,6 +101,7 @@ pub use error::Error;
 pub use normalize::{normalize, Punctuation};
 pub use pow::{Difficulty, PowChallenge, PowKey, PowToken};
 pub use transcription::{Transcription, Vote, VoteConfig, Votes};
+pub use watchword_token::UnixTime;
 
 /// The longest site id, in bytes.
 pub const MAX_SITE_LEN: usize = 128;

@@ -47,6 +47,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
+use watchword_token::UnixTime;
+
 use crate::{check_site, Error};
 
 /// The largest difficulty a challenge may carry, in leading zero bits.
@@ -70,7 +72,7 @@ pub struct PowChallenge {
     site: String,
     nonce: [u8; NONCE_LEN],
     difficulty: u8,
-    expires_at: u64,
+    expires_at: UnixTime,
 }
 
 impl PowChallenge {
@@ -82,7 +84,7 @@ impl PowChallenge {
     pub fn new(
         site: &str,
         difficulty: u8,
-        expires_at: u64,
+        expires_at: UnixTime,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, Error> {
         let mut nonce = [0; NONCE_LEN];
@@ -99,7 +101,7 @@ impl PowChallenge {
         site: &str,
         nonce: [u8; NONCE_LEN],
         difficulty: u8,
-        expires_at: u64,
+        expires_at: UnixTime,
     ) -> Result<Self, Error> {
         check_site(site)?;
         if difficulty > MAX_DIFFICULTY {
@@ -131,8 +133,8 @@ impl PowChallenge {
         self.difficulty
     }
 
-    /// Returns when the challenge expires (Unix seconds): valid while `now < expires_at`.
-    pub fn expires_at(&self) -> u64 {
+    /// Returns when the challenge expires: valid while `now < expires_at`.
+    pub fn expires_at(&self) -> UnixTime {
         self.expires_at
     }
 
@@ -144,7 +146,7 @@ impl PowChallenge {
             self.site.as_bytes(),
             &self.nonce,
             &[self.difficulty],
-            &self.expires_at.to_be_bytes(),
+            &self.expires_at.0.to_be_bytes(),
         ] {
             let len = u16::try_from(field.len()).unwrap_or_else(|_| unreachable!("short field"));
             out.extend_from_slice(&len.to_be_bytes());
@@ -171,7 +173,7 @@ impl PowChallenge {
         })?;
         let nonce = reader.fixed::<NONCE_LEN>("nonce")?;
         let [difficulty] = reader.fixed::<1>("difficulty")?;
-        let expires_at = u64::from_be_bytes(reader.fixed::<8>("expiry")?);
+        let expires_at = UnixTime(u64::from_be_bytes(reader.fixed::<8>("expiry")?));
         if !reader.0.is_empty() {
             return Err(Error::TokenFormat {
                 reason: "trailing bytes",
@@ -416,7 +418,7 @@ impl PowKey {
         token: &str,
         solution: u64,
         site: &str,
-        now: u64,
+        now: UnixTime,
     ) -> Result<PowChallenge, Error> {
         let challenge = self.open(token)?;
         if !bool::from(challenge.site.as_bytes().ct_eq(site.as_bytes())) {

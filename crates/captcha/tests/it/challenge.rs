@@ -32,13 +32,13 @@ fn replacement(rng: &mut TestRng) -> Puzzle {
     )
 }
 
-/// A challenge answered right at `NOW + 10`.
+/// A challenge answered right at `NOW.plus(10)`.
 fn valid(rng: &mut TestRng) -> Challenge {
     let (created, puzzle) = created(rng);
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, "Hello"));
     let t = created
         .state
-        .answer(SITE, &answer, rng, NOW + 10, no_puzzle);
+        .answer(SITE, &answer, rng, NOW.plus(10), no_puzzle);
     assert!(t.changed);
     t.state
 }
@@ -50,7 +50,7 @@ fn create_is_pending() {
     assert_eq!(created.state.status(), Status::Pending);
     assert_eq!(created.state.site(), SITE);
     assert_eq!(created.state.kind(), Kind::Transcription);
-    assert_eq!(created.state.expires_at(), NOW + 300);
+    assert_eq!(created.state.expires_at(), NOW.plus(300));
     assert_eq!(created.id.as_str().len(), 22);
     assert_eq!(created.id.key(), challenge_key(created.id.as_str()));
     assert!(!created.state.is_terminal());
@@ -72,7 +72,7 @@ fn create_refuses_bad_sites() {
 #[test]
 fn create_refuses_pow_of_another_site() {
     let mut rng = TestRng::new(1);
-    let pow = PowChallenge::new("other", 4, NOW + 60, &mut rng).expect("valid");
+    let pow = PowChallenge::new("other", 4, NOW.plus(60), &mut rng).expect("valid");
     let created = Challenge::create(
         &ChallengeConfig::new(),
         SITE,
@@ -100,10 +100,10 @@ fn right_answer_is_valid_with_a_vote() {
     let mut rng = TestRng::new(2);
     let (created, puzzle) = created(&mut rng);
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, " Hello  World "));
-    let t = reload(&created.state).answer(SITE, &answer, &mut rng, NOW + 10, no_puzzle);
+    let t = reload(&created.state).answer(SITE, &answer, &mut rng, NOW.plus(10), no_puzzle);
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Valid);
-    assert_eq!(t.state.expires_at(), NOW + 10 + 300);
+    assert_eq!(t.state.expires_at(), NOW.plus(10).plus(300));
     let Ok(Answered::Valid { vote: Some(vote) }) = t.outcome else {
         panic!("not valid: {:?}", t.outcome)
     };
@@ -121,7 +121,7 @@ fn wrong_control_burns_and_issues_a_fresh_challenge() {
     let answer = Answer::Transcription(texts(&puzzle, "creme brulee x", RIGHT));
     let t = created
         .state
-        .answer(SITE, &answer, &mut rng, NOW + 10, replacement);
+        .answer(SITE, &answer, &mut rng, NOW.plus(10), replacement);
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Invalid);
     assert!(t.state.is_terminal());
@@ -131,13 +131,13 @@ fn wrong_control_burns_and_issues_a_fresh_challenge() {
     assert_ne!(fresh.id, created.id);
     assert_eq!(fresh.state.status(), Status::Pending);
     assert_eq!(fresh.state.site(), SITE);
-    assert_eq!(fresh.state.expires_at(), NOW + 10 + 300);
+    assert_eq!(fresh.state.expires_at(), NOW.plus(10).plus(300));
     let Some(Puzzle::Transcription(next)) = fresh.state.puzzle() else {
         panic!("no replacement puzzle")
     };
     assert_eq!(next.control(), "ctl-2");
     // The partner sees the burned one as invalid, unchanged.
-    let checked = t.state.check(SITE, NOW + 11);
+    let checked = t.state.check(SITE, NOW.plus(11));
     assert_eq!(checked.outcome, Ok(Status::Invalid));
     assert!(!checked.changed);
 }
@@ -186,21 +186,24 @@ fn answer_after_expiry_expires() {
     let live = created
         .state
         .clone()
-        .answer(SITE, &answer, &mut rng, NOW + 299, no_puzzle);
+        .answer(SITE, &answer, &mut rng, NOW.plus(299), no_puzzle);
     assert!(matches!(live.outcome, Ok(Answered::Valid { .. })));
     let t = created
         .state
-        .answer(SITE, &answer, &mut rng, NOW + 300, no_puzzle);
+        .answer(SITE, &answer, &mut rng, NOW.plus(300), no_puzzle);
     assert_eq!(
         t.outcome.err(),
         Some(Error::Expired {
-            expires_at: NOW + 300,
-            now: NOW + 300
+            expires_at: NOW.plus(300),
+            now: NOW.plus(300)
         })
     );
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Expired);
-    assert_eq!(t.state.check(SITE, NOW + 301).outcome, Ok(Status::Expired));
+    assert_eq!(
+        t.state.check(SITE, NOW.plus(301)).outcome,
+        Ok(Status::Expired)
+    );
 }
 
 #[test]
@@ -208,7 +211,7 @@ fn second_answer_is_refused() {
     let mut rng = TestRng::new(7);
     let state = valid(&mut rng);
     let answer = Answer::Transcription(["a", "b"]);
-    let t = state.answer(SITE, &answer, &mut rng, NOW + 11, no_puzzle);
+    let t = state.answer(SITE, &answer, &mut rng, NOW.plus(11), no_puzzle);
     assert_eq!(
         t.outcome.err(),
         Some(Error::NotPending {
@@ -221,7 +224,7 @@ fn second_answer_is_refused() {
 #[test]
 fn answer_to_terminal_states_is_refused() {
     let mut rng = TestRng::new(8);
-    let consumed = valid(&mut rng).check(SITE, NOW + 20).state;
+    let consumed = valid(&mut rng).check(SITE, NOW.plus(20)).state;
     let (created, puzzle) = created(&mut rng);
     let wrong = Answer::Transcription(texts(&puzzle, "nope", "x"));
     let invalid = created
@@ -229,7 +232,7 @@ fn answer_to_terminal_states_is_refused() {
         .clone()
         .answer(SITE, &wrong, &mut rng, NOW, replacement)
         .state;
-    let expired = created.state.check(SITE, NOW + 1000).state;
+    let expired = created.state.check(SITE, NOW.plus(1000)).state;
     for (state, status) in [
         (consumed, Status::Consumed),
         (invalid, Status::Invalid),
@@ -239,7 +242,7 @@ fn answer_to_terminal_states_is_refused() {
             SITE,
             &Answer::Transcription(texts(&puzzle, RIGHT, "x")),
             &mut rng,
-            NOW + 30,
+            NOW.plus(30),
             no_puzzle,
         );
         assert_eq!(t.outcome.err(), Some(Error::NotPending { status }));
@@ -252,12 +255,12 @@ fn answer_to_terminal_states_is_refused() {
 fn partner_sees_valid_exactly_once() {
     let mut rng = TestRng::new(9);
     let state = valid(&mut rng);
-    let first = reload(&state).check(SITE, NOW + 20);
+    let first = reload(&state).check(SITE, NOW.plus(20));
     assert_eq!(first.outcome, Ok(Status::Valid));
     assert!(first.changed);
     assert_eq!(first.state.status(), Status::Consumed);
     // Replay after consumption.
-    let second = reload(&first.state).check(SITE, NOW + 21);
+    let second = reload(&first.state).check(SITE, NOW.plus(21));
     assert_eq!(second.outcome, Ok(Status::Consumed));
     assert!(!second.changed);
 }
@@ -266,7 +269,7 @@ fn partner_sees_valid_exactly_once() {
 fn partner_sees_pending() {
     let mut rng = TestRng::new(10);
     let (created, _) = created(&mut rng);
-    let t = created.state.check(SITE, NOW + 5);
+    let t = created.state.check(SITE, NOW.plus(5));
     assert_eq!(t.outcome, Ok(Status::Pending));
     assert!(!t.changed);
 }
@@ -275,23 +278,23 @@ fn partner_sees_pending() {
 fn partner_of_another_site_is_refused_unchanged() {
     let mut rng = TestRng::new(11);
     let state = valid(&mut rng);
-    let t = state.clone().check("site-2", NOW + 20);
+    let t = state.clone().check("site-2", NOW.plus(20));
     assert!(matches!(t.outcome, Err(Error::WrongSite { .. })));
     assert!(!t.changed);
     assert_eq!(t.state, state);
     // The right partner still gets it.
-    assert_eq!(t.state.check(SITE, NOW + 20).outcome, Ok(Status::Valid));
+    assert_eq!(t.state.check(SITE, NOW.plus(20)).outcome, Ok(Status::Valid));
 }
 
 #[test]
 fn valid_challenge_not_checked_in_time_expires() {
     let mut rng = TestRng::new(12);
-    let state = valid(&mut rng); // valid until NOW + 310
+    let state = valid(&mut rng); // valid until NOW.plus(310)
     assert_eq!(
-        state.clone().check(SITE, NOW + 309).outcome,
+        state.clone().check(SITE, NOW.plus(309)).outcome,
         Ok(Status::Valid)
     );
-    let t = state.check(SITE, NOW + 310);
+    let t = state.check(SITE, NOW.plus(310));
     assert_eq!(t.outcome, Ok(Status::Expired));
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Expired);
@@ -305,7 +308,7 @@ fn answer_to_expired_valid_challenge_expires_it() {
         SITE,
         &Answer::Transcription(["a", "b"]),
         &mut rng,
-        NOW + 310,
+        NOW.plus(310),
         no_puzzle,
     );
     assert!(matches!(t.outcome, Err(Error::Expired { .. })));
@@ -315,7 +318,7 @@ fn answer_to_expired_valid_challenge_expires_it() {
 #[test]
 fn proof_of_work_challenge() {
     let mut rng = TestRng::new(14);
-    let pow = PowChallenge::new(SITE, 6, NOW + 60, &mut rng).expect("valid");
+    let pow = PowChallenge::new(SITE, 6, NOW.plus(60), &mut rng).expect("valid");
     let solution = watchword_captcha::pow::solve(&pow, 1 << 16).expect("solved");
     let bad = (0..u64::MAX)
         .find(|s| pow.check_work(*s).is_err())
@@ -333,20 +336,23 @@ fn proof_of_work_challenge() {
         SITE,
         &Answer::ProofOfWork { solution: bad },
         &mut rng,
-        NOW + 1,
-        |rng| Puzzle::ProofOfWork(PowChallenge::new(SITE, 6, NOW + 61, rng).expect("valid")),
+        NOW.plus(1),
+        |rng| Puzzle::ProofOfWork(PowChallenge::new(SITE, 6, NOW.plus(61), rng).expect("valid")),
     );
     assert!(matches!(wrong.outcome, Ok(Answered::Invalid { .. })));
     let right = created.state.answer(
         SITE,
         &Answer::ProofOfWork { solution },
         &mut rng,
-        NOW + 1,
+        NOW.plus(1),
         no_puzzle,
     );
     assert!(matches!(right.outcome, Ok(Answered::Valid { vote: None })));
     assert_eq!(right.state.kind(), Kind::ProofOfWork);
-    assert_eq!(right.state.check(SITE, NOW + 2).outcome, Ok(Status::Valid));
+    assert_eq!(
+        right.state.check(SITE, NOW.plus(2)).outcome,
+        Ok(Status::Valid)
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! `cargo test -p watchword-captcha --test it -- --ignored write_fuzz_seeds`.
 
 use watchword_captcha::fuzzing::{self, KEY, SITE, START};
-use watchword_captcha::{pow, PowChallenge, PowKey};
+use watchword_captcha::{pow, PowChallenge, PowKey, UnixTime};
 
 const POW: &str = "captcha_pow";
 const NORMALIZE: &str = "captcha_normalize";
@@ -20,7 +20,7 @@ fn arbitrary(solution: u64, token: &str) -> Vec<u8> {
 }
 
 /// A token the harness key issued, with a solution, for `site` expiring at `expires_at`.
-fn solved(site: &str, difficulty: u8, expires_at: u64) -> (String, u64) {
+fn solved(site: &str, difficulty: u8, expires_at: UnixTime) -> (String, u64) {
     let key = PowKey::new(&KEY).expect("valid");
     let challenge = PowChallenge::from_parts(site, [9; 16], difficulty, expires_at).expect("valid");
     let solution = pow::solve(&challenge, 1 << 20).expect("solved");
@@ -29,12 +29,12 @@ fn solved(site: &str, difficulty: u8, expires_at: u64) -> (String, u64) {
 
 /// Every `captcha_pow` seed: name, bytes, whether verification accepts.
 fn pow_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
-    let (good, solution) = solved(SITE, 6, START + 60);
-    let (other_site, other_solution) = solved("other.example", 6, START + 60);
+    let (good, solution) = solved(SITE, 6, START.plus(60));
+    let (other_site, other_solution) = solved("other.example", 6, START.plus(60));
     let (expired, expired_solution) = solved(SITE, 6, START);
     let unsolved = (0..u64::MAX)
         .find(|s| {
-            PowChallenge::from_parts(SITE, [9; 16], 6, START + 60)
+            PowChallenge::from_parts(SITE, [9; 16], 6, START.plus(60))
                 .expect("valid")
                 .check_work(*s)
                 .is_err()

@@ -9,7 +9,7 @@ use crate::support::{key, TestRng, NOW, SITE};
 
 fn issued(difficulty: u8) -> (PowChallenge, String, u64) {
     let mut rng = TestRng::new(u64::from(difficulty));
-    let challenge = PowChallenge::new(SITE, difficulty, NOW + 60, &mut rng).expect("valid");
+    let challenge = PowChallenge::new(SITE, difficulty, NOW.plus(60), &mut rng).expect("valid");
     let token = key().issue(&challenge);
     let solution = pow::solve(&challenge, 1 << 20).expect("solved");
     (challenge, token, solution)
@@ -29,7 +29,7 @@ fn verifies_a_solved_token() {
         Ok(challenge.clone())
     );
     assert_eq!(
-        key().verify(&token, solution, SITE, NOW + 59),
+        key().verify(&token, solution, SITE, NOW.plus(59)),
         Ok(challenge)
     );
 }
@@ -70,10 +70,10 @@ fn refuses_wrong_site() {
 fn refuses_expired() {
     let (_, token, solution) = issued(8);
     assert_eq!(
-        key().verify(&token, solution, SITE, NOW + 60),
+        key().verify(&token, solution, SITE, NOW.plus(60)),
         Err(Error::Expired {
-            expires_at: NOW + 60,
-            now: NOW + 60
+            expires_at: NOW.plus(60),
+            now: NOW.plus(60)
         })
     );
 }

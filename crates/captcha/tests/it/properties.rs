@@ -30,7 +30,7 @@ proptest! {
         difficulty in 0u8..=8,
         lifetime in 1u64..10_000,
     ) {
-        let challenge = PowChallenge::from_parts(&site, nonce, difficulty, NOW + lifetime).unwrap();
+        let challenge = PowChallenge::from_parts(&site, nonce, difficulty, NOW.plus(lifetime)).unwrap();
         let token = key().issue(&challenge);
         let solution = pow::solve(&challenge, 1 << 20).expect("solved");
         prop_assert_eq!(key().verify(&token, solution, &site, NOW), Ok(challenge));

@@ -1,11 +1,11 @@
 //! Helpers shared by the test modules: a seeded RNG, a fixed key, ready-made puzzles, the
 //! stored form of a challenge.
 
-use watchword_captcha::{Challenge, PowKey, Punctuation, Transcription};
+use watchword_captcha::{Challenge, PowKey, Punctuation, Transcription, UnixTime};
 
 pub(crate) use watchword_testkit::TestRng;
 
-pub(crate) const NOW: u64 = 1_700_000_000;
+pub(crate) const NOW: UnixTime = UnixTime(1_700_000_000);
 pub(crate) const SITE: &str = "site-1";
 
 pub(crate) fn key() -> PowKey {
