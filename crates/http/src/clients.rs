@@ -13,6 +13,7 @@ use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use watchword_store::{Store, Table};
+use watchword_token::UnixTime;
 
 use crate::error::ApiError;
 use crate::request::Request;
@@ -39,7 +40,7 @@ pub struct Client {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// When the client was created, Unix seconds.
-    pub created_at: u64,
+    pub created_at: UnixTime,
 }
 
 impl Client {
@@ -108,7 +109,7 @@ impl Clients {
         store: &dyn Store,
         new: NewClient,
         rng: &mut impl CryptoRngCore,
-        now: u64,
+        now: UnixTime,
     ) -> Result<Created, ApiError> {
         let id = match new.id {
             Some(id) => id,

@@ -60,29 +60,62 @@ mod request;
 mod response;
 mod router;
 mod server;
+mod surface;
 
 pub use assets::{Asset, Assets};
 pub use error::ApiError;
-pub use logging::{init_logging, LogFormat};
+pub use logging::{init_logging, LogFormat, UnknownLogFormat};
 pub use metrics::Metrics;
-pub use ratelimit::RateLimit;
-pub use request::{form_pairs, parse_json, Params, Request};
+pub use ratelimit::{check_in_order, RateLimit};
+pub use request::{form_pairs, parse_json, Params, Prefixes, Request};
 pub use response::{full, html, json, ok, with_type, Response};
 pub use router::{BoxFuture, Cors, Router};
-pub use server::{run_server, shutdown_signal, App, Limits};
+pub use server::{shutdown_signal, App, Limits};
+pub use surface::{
+    bind, build, command, default_args, main, parse, run_server, BuildError, DemoPage, Env, Rng,
+    ServeError, ServerArgs, Surface,
+};
 
 pub use http::{header, Method, StatusCode};
+pub use watchword_token::UnixTime;
 
-/// A time source in Unix seconds, shared by a surface's handlers; tests pass one they control.
-pub type Clock = std::sync::Arc<dyn Fn() -> u64 + Send + Sync>;
+/// A time source, shared by a surface's handlers: the wall clock in servers, one the test
+/// controls in tests. Pure crates never read a clock; handlers read this one and pass `now`.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> UnixTime + Send + Sync>);
+
+impl Clock {
+    /// The wall clock.
+    pub fn system() -> Self {
+        Self(std::sync::Arc::new(|| {
+            UnixTime(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+            )
+        }))
+    }
+
+    /// A clock that reads `f` (a test's controllable time).
+    pub fn from_fn(f: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(f))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> UnixTime {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now().0)
+    }
+}
 
 /// The wall clock.
 pub fn system_clock() -> Clock {
-    std::sync::Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    })
+    Clock::system()
 }
 
 /// Lower-case hex of the SHA-256 of `bytes`: how surfaces name records by a secret or an id

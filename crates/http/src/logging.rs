@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     #[default]
@@ -12,14 +12,19 @@ pub enum LogFormat {
     Json,
 }
 
+/// A log format name that is neither `text` nor `json`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown log format {0:?}; use text or json")]
+pub struct UnknownLogFormat(pub String);
+
 impl FromStr for LogFormat {
-    type Err = String;
+    type Err = UnknownLogFormat;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "text" => Ok(Self::Text),
             "json" => Ok(Self::Json),
-            other => Err(format!("unknown log format {other:?}; use text or json")),
+            other => Err(UnknownLogFormat(other.to_owned())),
         }
     }
 }

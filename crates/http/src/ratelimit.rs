@@ -20,6 +20,16 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// At most `limit` requests a minute: how every surface writes its limits,
+    /// `const CREATE_PER_CLIENT: RateLimit = RateLimit::per_minute("create-client", 120);`.
+    pub const fn per_minute(name: &'static str, limit: u64) -> Self {
+        Self {
+            name,
+            limit,
+            window: Duration::from_secs(60),
+        }
+    }
+
     /// Counts one request by `subject` and refuses it once the window is full.
     ///
     /// The subject is hashed before it becomes part of a key, so IPs, emails and user ids of
@@ -49,4 +59,23 @@ impl RateLimit {
         }
         Ok(())
     }
+}
+
+/// Checks `limits` in order, each with its subject, and stops at the first refusal, so a
+/// request refused by an early limit is not counted by the later ones. Put the narrow limits
+/// (per client network, per user) first and the shared ones (per app, per portal, per site)
+/// last: one client over its own limit then cannot spend the budget it shares with everyone
+/// else.
+///
+/// # Errors
+/// As [`RateLimit::check`], for the first limit that refuses.
+pub async fn check_in_order(
+    store: &dyn Store,
+    surface: &str,
+    limits: &[(&RateLimit, &str)],
+) -> Result<(), ApiError> {
+    for (limit, subject) in limits {
+        limit.check(store, surface, subject).await?;
+    }
+    Ok(())
 }

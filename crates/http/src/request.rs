@@ -36,7 +36,51 @@ pub struct Request {
     headers: HeaderMap,
     body: Bytes,
     client_ip: IpAddr,
+    prefixes: Prefixes,
     params: Params,
+}
+
+/// How many leading bits of a client address name one client for rate limits, escalation and
+/// voting: one customer usually holds a whole IPv6 /64 and can pick any address in it, so
+/// keying on the full address would give them 2^64 buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefixes {
+    /// Prefix length for IPv4 addresses (1 to 32; 32 by default).
+    pub v4: u8,
+    /// Prefix length for IPv6 addresses (1 to 128; 64 by default).
+    pub v6: u8,
+}
+
+impl Default for Prefixes {
+    fn default() -> Self {
+        Self { v4: 32, v6: 64 }
+    }
+}
+
+impl Prefixes {
+    /// The network of `ip` under these prefix lengths, as `address/length` text: the subject
+    /// of every per-client key. IPv4-mapped IPv6 addresses count as IPv4.
+    pub fn network(&self, ip: IpAddr) -> String {
+        match ip {
+            IpAddr::V4(v4) => v4_network(v4, self.v4),
+            IpAddr::V6(v6) => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    return v4_network(v4, self.v4);
+                }
+                let bits = self.v6.clamp(1, 128);
+                let mask = u128::MAX << (128 - u32::from(bits));
+                let net = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+                format!("{net}/{bits}")
+            }
+        }
+    }
+}
+
+fn v4_network(ip: std::net::Ipv4Addr, bits: u8) -> String {
+    let bits = bits.clamp(1, 32);
+    let mask = u32::MAX << (32 - u32::from(bits));
+    let net = std::net::Ipv4Addr::from(u32::from(ip) & mask);
+    format!("{net}/{bits}")
 }
 
 impl Request {
@@ -54,8 +98,16 @@ impl Request {
             headers,
             body,
             client_ip,
+            prefixes: Prefixes::default(),
             params: Params::default(),
         }
+    }
+
+    /// Sets the prefix lengths of [`Request::client_network`].
+    #[must_use]
+    pub fn with_prefixes(mut self, prefixes: Prefixes) -> Self {
+        self.prefixes = prefixes;
+        self
     }
 
     pub(crate) fn set_params(&mut self, params: Params) {
@@ -91,6 +143,13 @@ impl Request {
     /// is configured to trust `X-Forwarded-For`.
     pub fn client_ip(&self) -> IpAddr {
         self.client_ip
+    }
+
+    /// The caller's network (`203.0.113.7/32`, `2001:db8:1:2::/64`): the subject to use for
+    /// every per-client rate limit, counter and identity, so that one customer's IPv6 /64 is
+    /// one client.
+    pub fn client_network(&self) -> String {
+        self.prefixes.network(self.client_ip)
     }
 
     /// The path parameter `name`.

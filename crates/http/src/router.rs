@@ -19,32 +19,41 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 type Handler<S> =
     Arc<dyn Fn(Arc<S>, Request) -> BoxFuture<Result<Response, ApiError>> + Send + Sync>;
-type OriginCheck<S> = Arc<dyn Fn(Arc<S>, Params, String) -> BoxFuture<bool> + Send + Sync>;
+type OriginCheck<S> =
+    Arc<dyn Fn(Arc<S>, Params, String) -> BoxFuture<Result<bool, ApiError>> + Send + Sync>;
 
 /// Which browser origins may call the routes of one pattern.
 pub enum Cors<S> {
     /// A fixed list of origins (`https://shop.example`), compared exactly.
     Origins(Vec<String>),
     /// A check that may look the origin up, for example in the site registered under a path
-    /// parameter. It receives the state, the route's parameters and the `Origin` header.
+    /// parameter. It receives the state, the route's parameters and the `Origin` header, and
+    /// fails (a store outage: `503`) when it cannot decide.
     Check(OriginCheck<S>),
 }
 
 impl<S> Cors<S> {
-    /// A check computed by `f` from the state, the path parameters and the origin.
+    /// A check computed by `f` from the state, the path parameters and the origin: `Ok(true)`
+    /// allows, `Ok(false)` answers `403 origin_not_allowed`, an error is answered as is (so a
+    /// store that is down reads as `503`, not as a refused origin).
     pub fn check<F, Fut>(f: F) -> Self
     where
         F: Fn(Arc<S>, Params, String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = bool> + Send + 'static,
+        Fut: Future<Output = Result<bool, ApiError>> + Send + 'static,
     {
         Self::Check(Arc::new(move |state, params, origin| {
             Box::pin(f(state, params, origin))
         }))
     }
 
-    pub(crate) async fn allows(&self, state: Arc<S>, params: Params, origin: &str) -> bool {
+    pub(crate) async fn allows(
+        &self,
+        state: Arc<S>,
+        params: Params,
+        origin: &str,
+    ) -> Result<bool, ApiError> {
         match self {
-            Self::Origins(list) => list.iter().any(|o| o == origin),
+            Self::Origins(list) => Ok(list.iter().any(|o| o == origin)),
             Self::Check(check) => check(state, params, origin.to_owned()).await,
         }
     }
@@ -61,6 +70,8 @@ impl<S> std::fmt::Debug for Cors<S> {
 
 struct Route<S> {
     method: Method,
+    /// A `GET` that changes nothing, and so also answers `HEAD`.
+    safe: bool,
     pattern: &'static str,
     segments: Vec<Segment>,
     handler: Handler<S>,
@@ -100,7 +111,7 @@ impl<S> Default for Router<S> {
 }
 
 /// What routing a request found.
-pub(crate) enum Found<'a, S> {
+pub(crate) enum Found<S> {
     Route {
         pattern: &'static str,
         handler: Handler<S>,
@@ -114,7 +125,7 @@ pub(crate) enum Found<'a, S> {
         cors: Arc<Cors<S>>,
     },
     WrongMethod {
-        allow: Vec<&'a Method>,
+        allow: Vec<Method>,
     },
     Nothing,
 }
@@ -139,6 +150,7 @@ impl<S: Send + Sync + 'static> Router<S> {
         let segments = parse_pattern(pattern);
         self.routes.push(Route {
             method,
+            safe: false,
             pattern,
             segments,
             handler: Arc::new(move |state, request| Box::pin(handler(state, request))),
@@ -146,7 +158,9 @@ impl<S: Send + Sync + 'static> Router<S> {
         self
     }
 
-    /// Adds a `GET` route (which also answers `HEAD`).
+    /// Adds a `GET` route that may change state (creates a challenge, consumes a token, …):
+    /// it does not answer `HEAD` (`405`), since a `HEAD` must never change anything. Declare
+    /// routes that only read with [`Router::safe_get`].
     #[must_use]
     pub fn get<F, Fut>(self, pattern: &'static str, handler: F) -> Self
     where
@@ -154,6 +168,21 @@ impl<S: Send + Sync + 'static> Router<S> {
         Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
     {
         self.route(Method::GET, pattern, handler)
+    }
+
+    /// Adds a `GET` route that changes nothing (a page, a document, a read), which therefore
+    /// also answers `HEAD`.
+    #[must_use]
+    pub fn safe_get<F, Fut>(self, pattern: &'static str, handler: F) -> Self
+    where
+        F: Fn(Arc<S>, Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response, ApiError>> + Send + 'static,
+    {
+        let mut router = self.route(Method::GET, pattern, handler);
+        if let Some(route) = router.routes.last_mut() {
+            route.safe = true;
+        }
+        router
     }
 
     /// Adds a `POST` route.
@@ -174,15 +203,15 @@ impl<S: Send + Sync + 'static> Router<S> {
         self
     }
 
-    pub(crate) fn find(&self, method: &Method, path: &str) -> Found<'_, S> {
+    pub(crate) fn find(&self, method: &Method, path: &str) -> Found<S> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
         let mut allow = Vec::new();
         for route in &self.routes {
             let Some(params) = matches(&route.segments, &parts) else {
                 continue;
             };
-            let same =
-                route.method == *method || (*method == Method::HEAD && route.method == Method::GET);
+            let same = route.method == *method
+                || (*method == Method::HEAD && route.method == Method::GET && route.safe);
             if same {
                 let cors = self.cors_for(&route.segments);
                 return Found::Route {
@@ -192,7 +221,12 @@ impl<S: Send + Sync + 'static> Router<S> {
                     cors,
                 };
             }
-            allow.push(&route.method);
+            if !allow.contains(&route.method) {
+                allow.push(route.method.clone());
+            }
+            if route.safe && !allow.contains(&Method::HEAD) {
+                allow.push(Method::HEAD);
+            }
         }
         if allow.is_empty() {
             return Found::Nothing;
@@ -205,7 +239,6 @@ impl<S: Send + Sync + 'static> Router<S> {
             {
                 if let Some(cors) = self.cors_for(&route.segments) {
                     let params = matches(&route.segments, &parts).unwrap_or_default();
-                    let allow = allow.into_iter().cloned().collect();
                     return Found::Preflight {
                         pattern: route.pattern,
                         allow,

@@ -20,13 +20,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use watchword_store::Store;
 
 use crate::assets::Assets;
 use crate::deadline::{HeaderDeadline, InRequest};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::request::Request;
+use crate::request::{Prefixes, Request};
 use crate::response::{full, json, with_type, Response};
 use crate::router::{Found, Router};
 
@@ -69,6 +70,20 @@ pub struct App<S> {
     limits: Limits,
     trust_forwarded: bool,
     cors_request_headers: &'static str,
+    prefixes: Prefixes,
+    max_connections: usize,
+    admin_listener: bool,
+    openapi: Option<&'static str>,
+}
+
+/// Which listener a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listener {
+    /// The public one: the surface's routes, and the operations endpoints unless an admin
+    /// listener has them.
+    Public,
+    /// The admin one: operations endpoints only.
+    Admin,
 }
 
 impl<S> std::fmt::Debug for App<S> {
@@ -98,7 +113,47 @@ impl<S: Send + Sync + 'static> App<S> {
             limits: Limits::default(),
             trust_forwarded: false,
             cors_request_headers: CORS_REQUEST_HEADERS,
+            prefixes: Prefixes::default(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            admin_listener: false,
+            openapi: None,
         }
+    }
+
+    /// The state the handlers share.
+    pub fn state(&self) -> &Arc<S> {
+        &self.state
+    }
+
+    /// Serves `document` (OpenAPI JSON) on `GET /openapi.json`, CORS open, for explorers and
+    /// client generators.
+    #[must_use]
+    pub fn with_openapi(mut self, document: &'static str) -> Self {
+        self.openapi = Some(document);
+        self
+    }
+
+    /// The prefix lengths that name one client ([`Request::client_network`]).
+    #[must_use]
+    pub fn with_prefixes(mut self, prefixes: Prefixes) -> Self {
+        self.prefixes = prefixes;
+        self
+    }
+
+    /// Serves at most `max` connections at once; further ones wait in the listen queue until
+    /// one closes.
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// Whether `/metrics` and `/readyz` are served on a separate admin listener (then the
+    /// public listener answers them `404`; `/healthz` stays on both, for load balancers).
+    #[must_use]
+    pub fn with_admin_listener(mut self, separate: bool) -> Self {
+        self.admin_listener = separate;
+        self
     }
 
     /// Serves `assets` under `/assets/`.
@@ -156,21 +211,51 @@ impl<S: Send + Sync + 'static> App<S> {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.answer(request, peer, Listener::Public).await
+    }
+
+    async fn answer<B>(
+        &self,
+        request: http::Request<B>,
+        peer: IpAddr,
+        listener: Listener,
+    ) -> Response
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let started = Instant::now();
-        let method = request.method().clone();
-        let (route, mut response) = self.dispatch(request, peer).await;
+        // One deadline for the whole request: reading the body and running the handler.
+        let deadline = tokio::time::Instant::now() + self.limits.request_timeout;
+        // Metrics and logs name the method from a fixed set, so a client inventing methods
+        // cannot grow either; a method outside it is refused before routing.
+        let method = method_label(request.method());
+        let is_head = request.method() == Method::HEAD;
+        let (route, mut response) = if method == "other" {
+            ("unmatched", not_implemented())
+        } else if listener == Listener::Admin {
+            match self.operations(request.uri().path(), listener).await {
+                Some(answer) => answer,
+                None => (
+                    "unmatched",
+                    ApiError::not_found("no such endpoint").into_response(),
+                ),
+            }
+        } else {
+            self.dispatch(request, peer, deadline).await
+        };
         let status = response.status();
         let headers = response.headers_mut();
         headers
             .entry(X_CONTENT_TYPE_OPTIONS)
             .or_insert(HeaderValue::from_static("nosniff"));
-        if method == Method::HEAD {
+        if is_head {
             *response.body_mut() = http_body_util::Full::new(Bytes::new());
         }
         let labels = [
             ("surface", self.surface),
             ("route", route),
-            ("method", method.as_str()),
+            ("method", method),
             ("status", status.as_str()),
         ];
         self.metrics.inc(
@@ -184,18 +269,33 @@ impl<S: Send + Sync + 'static> App<S> {
             &[("surface", self.surface), ("route", route)],
             started.elapsed().as_secs_f64(),
         );
-        tracing::info!(surface = self.surface, %method, route, status = status.as_u16(), micros = started.elapsed().as_micros(), "request");
+        tracing::info!(
+            surface = self.surface,
+            method,
+            route,
+            status = status.as_u16(),
+            micros = started.elapsed().as_micros(),
+            "request"
+        );
         response
     }
 
-    async fn dispatch<B>(&self, request: http::Request<B>, peer: IpAddr) -> (&'static str, Response)
+    async fn dispatch<B>(
+        &self,
+        request: http::Request<B>,
+        peer: IpAddr,
+        deadline: tokio::time::Instant,
+    ) -> (&'static str, Response)
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = request.uri().path().to_owned();
-        if let Some(answer) = self.operations(&path).await {
+        if let Some(answer) = self.operations(&path, Listener::Public).await {
             return answer;
+        }
+        if let (Some(document), "/openapi.json") = (self.openapi, path.as_str()) {
+            return ("/openapi.json", openapi(request.method(), document));
         }
         let origin = request
             .headers()
@@ -220,7 +320,7 @@ impl<S: Send + Sync + 'static> App<S> {
             Found::WrongMethod { allow } => {
                 let list = allow
                     .iter()
-                    .map(|m| m.as_str())
+                    .map(Method::as_str)
                     .collect::<Vec<_>>()
                     .join(", ");
                 let error = ApiError::new(
@@ -256,20 +356,23 @@ impl<S: Send + Sync + 'static> App<S> {
             } => {
                 let cors_origin = match (&cors, origin) {
                     (Some(cors), Some(origin)) => {
-                        if !cors
+                        match cors
                             .allows(self.state.clone(), params.clone(), &origin)
                             .await
                         {
-                            return (pattern, origin_refused(&origin));
+                            Ok(true) => {}
+                            Ok(false) => return (pattern, origin_refused(&origin)),
+                            Err(error) => return (pattern, error.into_response()),
                         }
                         Some(origin)
                     }
                     _ => None,
                 };
-                let mut response = match self.read(request, peer).await {
+                let mut response = match self.read(request, peer, deadline).await {
                     Ok(mut request) => {
                         request.set_params(params);
-                        self.run(handler(self.state.clone(), request)).await
+                        self.run(handler(self.state.clone(), request), deadline)
+                            .await
                     }
                     Err(error) => error.into_response(),
                 };
@@ -281,8 +384,13 @@ impl<S: Send + Sync + 'static> App<S> {
         }
     }
 
-    /// The endpoints every server has: `/healthz`, `/readyz`, `/metrics`.
-    async fn operations(&self, path: &str) -> Option<(&'static str, Response)> {
+    /// The endpoints every server has: `/healthz`, `/readyz`, `/metrics` (the last two only on
+    /// the admin listener when there is one).
+    async fn operations(&self, path: &str, listener: Listener) -> Option<(&'static str, Response)> {
+        let private = matches!(path, "/readyz" | "/metrics");
+        if private && self.admin_listener && listener == Listener::Public {
+            return None;
+        }
         Some(match path {
             "/healthz" => (
                 "/healthz",
@@ -314,8 +422,10 @@ impl<S: Send + Sync + 'static> App<S> {
             return ApiError::bad_request("invalid_request", "preflight without Origin")
                 .into_response();
         };
-        if !cors.allows(self.state.clone(), params, &origin).await {
-            return origin_refused(&origin);
+        match cors.allows(self.state.clone(), params, &origin).await {
+            Ok(true) => {}
+            Ok(false) => return origin_refused(&origin),
+            Err(error) => return error.into_response(),
         }
         let mut response = full(StatusCode::NO_CONTENT, Bytes::new());
         let methods = allow
@@ -340,7 +450,12 @@ impl<S: Send + Sync + 'static> App<S> {
     }
 
     /// Reads the body within the size limit and the request deadline.
-    async fn read<B>(&self, request: http::Request<B>, peer: IpAddr) -> Result<Request, ApiError>
+    async fn read<B>(
+        &self,
+        request: http::Request<B>,
+        peer: IpAddr,
+        deadline: tokio::time::Instant,
+    ) -> Result<Request, ApiError>
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -364,8 +479,8 @@ impl<S: Send + Sync + 'static> App<S> {
             return Err(too_large());
         }
         let (parts, body) = request.into_parts();
-        let collected = tokio::time::timeout(
-            self.limits.request_timeout,
+        let collected = tokio::time::timeout_at(
+            deadline,
             Limited::new(body, self.limits.body_bytes).collect(),
         )
         .await;
@@ -387,20 +502,21 @@ impl<S: Send + Sync + 'static> App<S> {
         } else {
             peer
         };
-        Ok(Request::new(
-            parts.method,
-            parts.uri,
-            parts.headers,
-            bytes,
-            client_ip,
-        ))
+        Ok(
+            Request::new(parts.method, parts.uri, parts.headers, bytes, client_ip)
+                .with_prefixes(self.prefixes),
+        )
     }
 
     /// Runs a handler on its own task, so a panic becomes a `500` and the deadline a `503`.
-    async fn run(&self, future: crate::router::BoxFuture<Result<Response, ApiError>>) -> Response {
+    async fn run(
+        &self,
+        future: crate::router::BoxFuture<Result<Response, ApiError>>,
+        deadline: tokio::time::Instant,
+    ) -> Response {
         let task = tokio::spawn(future);
         let abort = task.abort_handle();
-        match tokio::time::timeout(self.limits.request_timeout, task).await {
+        match tokio::time::timeout_at(deadline, task).await {
             Ok(Ok(Ok(response))) => response,
             Ok(Ok(Err(error))) => {
                 if error.status().is_server_error() {
@@ -432,17 +548,18 @@ impl<S: Send + Sync + 'static> App<S> {
     async fn readiness(&self) -> Response {
         match tokio::time::timeout(Duration::from_secs(2), self.store.ping()).await {
             Ok(Ok(())) => json(StatusCode::OK, &serde_json::json!({"status": "ready"})),
+            // The reason goes to the log only: store errors name hosts and sockets.
             Ok(Err(error)) => {
-                tracing::warn!(%error, "not ready");
-                json(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &serde_json::json!({"status": "unavailable", "store": error.to_string()}),
-                )
+                tracing::warn!(surface = self.surface, %error, "not ready");
+                not_ready()
             }
-            Err(_) => json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &serde_json::json!({"status": "unavailable", "store": "timed out"}),
-            ),
+            Err(_) => {
+                tracing::warn!(
+                    surface = self.surface,
+                    "not ready: the store did not answer in time"
+                );
+                not_ready()
+            }
         }
     }
 
@@ -457,17 +574,50 @@ impl<S: Send + Sync + 'static> App<S> {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
+        self.serve_with_admin(listener, None, shutdown).await
+    }
+
+    /// As [`App::serve`], and serves the operations endpoints on `admin` too (when given, with
+    /// [`App::with_admin_listener`], they are answered there only).
+    ///
+    /// # Errors
+    /// Only if a listener's address cannot be read.
+    pub async fn serve_with_admin(
+        self,
+        listener: TcpListener,
+        admin: Option<TcpListener>,
+        shutdown: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
         let app = Arc::new(self);
         let local = listener.local_addr()?;
         tracing::info!(surface = app.surface, %local, "listening");
+        if let Some(admin) = &admin {
+            tracing::info!(surface = app.surface, local = %admin.local_addr()?, "admin listening");
+        }
         let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(app.max_connections));
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
+            // Past the cap, stop accepting: new connections wait in the kernel's queue.
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => app.clone().connection(stream, peer, &graceful),
+                    Ok((stream, peer)) => app.clone().connection(stream, peer, &graceful, Listener::Public, Some(slot)),
                     Err(error) => {
                         tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                accepted = accept_admin(admin.as_ref()) => match accepted {
+                    Ok((stream, peer)) => app.clone().connection(stream, peer, &graceful, Listener::Admin, None),
+                    Err(error) => {
+                        tracing::warn!(%error, "admin accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
@@ -475,6 +625,7 @@ impl<S: Send + Sync + 'static> App<S> {
             }
         }
         drop(listener);
+        drop(admin);
         tracing::info!(surface = app.surface, "shutting down");
         tokio::select! {
             () = graceful.shutdown() => {}
@@ -490,6 +641,8 @@ impl<S: Send + Sync + 'static> App<S> {
         stream: tokio::net::TcpStream,
         peer: SocketAddr,
         graceful: &GracefulShutdown,
+        listener: Listener,
+        slot: Option<OwnedSemaphorePermit>,
     ) {
         let _ = stream.set_nodelay(true);
         let in_request = InRequest::default();
@@ -500,7 +653,7 @@ impl<S: Send + Sync + 'static> App<S> {
             let in_request = in_request.clone();
             in_request.set(true);
             async move {
-                let response = app.handle(request, peer.ip()).await;
+                let response = app.answer(request, peer.ip(), listener).await;
                 in_request.set(false);
                 Ok::<_, Infallible>(response)
             }
@@ -516,8 +669,73 @@ impl<S: Send + Sync + 'static> App<S> {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(slot);
         });
     }
+}
+
+/// Connections served at once unless the app says otherwise.
+const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// The next connection on the admin listener, or never when there is none.
+async fn accept_admin(
+    admin: Option<&TcpListener>,
+) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match admin {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The method as a metrics and log label: one of a fixed set.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn not_implemented() -> Response {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "method_not_implemented",
+        "this server implements GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS only",
+    )
+    .into_response()
+}
+
+fn not_ready() -> Response {
+    json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &serde_json::json!({"status": "unavailable"}),
+    )
+}
+
+/// The OpenAPI document: GET or HEAD, readable from any origin, cached for five minutes.
+fn openapi(method: &Method, document: &'static str) -> Response {
+    if *method != Method::GET && *method != Method::HEAD {
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "use GET, HEAD",
+        )
+        .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return error.into_response();
+    }
+    let mut response = with_type(StatusCode::OK, "application/json", document);
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
 }
 
 fn timeout_error() -> ApiError {
@@ -583,37 +801,4 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// What a server binary's `main` does once its flags are read: opens the store at
-/// `store_url`, builds the app on it, listens on `listen` and serves until SIGTERM or Ctrl-C,
-/// draining requests in flight.
-///
-/// # Errors
-/// A message for the operator when the store URL is unusable, `build` fails, the address
-/// cannot be bound, or serving fails.
-pub fn run_server<S, F>(
-    listen: SocketAddr,
-    store_url: &str,
-    trust_forwarded: bool,
-    build: F,
-) -> Result<(), String>
-where
-    S: Send + Sync + 'static,
-    F: FnOnce(Arc<dyn Store>) -> Result<App<S>, String>,
-{
-    let store = watchword_store::open(store_url)
-        .map_err(|e| format!("opening the store {store_url}: {e}"))?;
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
-    runtime.block_on(async move {
-        let shutdown = shutdown_signal();
-        let app = build(store)?.trust_forwarded(trust_forwarded);
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| format!("listening on {listen}: {e}"))?;
-        app.serve(listener, shutdown)
-            .await
-            .map_err(|e| format!("serving: {e}"))
-    })
 }

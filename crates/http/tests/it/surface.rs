@@ -116,8 +116,11 @@ async fn start(store: Arc<dyn Store>) -> Running {
         .cors("/echo", Cors::Origins(vec!["https://shop.example".into()]))
         .cors(
             "/items/{id}",
-            Cors::check(|_, params, origin| async move {
-                params.get("id") == Some("open") && origin.ends_with(".example")
+            // Like a surface looking its site up: a store outage must read as 503, not as a
+            // refused origin.
+            Cors::check(|state: Arc<State>, params, origin| async move {
+                state.store.ping().await?;
+                Ok(params.get("id") == Some("open") && origin.ends_with(".example"))
             }),
         );
     let assets = Assets::new().with(
@@ -626,7 +629,18 @@ async fn readiness_follows_redis_and_nothing_is_accepted_while_it_is_down() {
     redis.kill().expect("kill redis");
     let reply = get(addr, "/readyz").await;
     assert_eq!(reply.status, 503);
-    assert_eq!(reply.json()["status"], "unavailable");
+    assert_eq!(
+        reply.json(),
+        serde_json::json!({"status": "unavailable"}),
+        "the reason (hosts, sockets) goes to the log, not to whoever asks"
+    );
+    let with_origin = [("origin", "https://a.example")];
+    let reply = send_raw(addr, &request("GET", "/items/open", &with_origin, None)).await;
+    assert_eq!(
+        (reply.status, reply.error_code().as_str()),
+        (503, "store_unavailable"),
+        "an origin check that cannot reach the store is an outage, not a refusal"
+    );
     assert_eq!(
         get(addr, "/healthz").await.status,
         200,
