@@ -21,18 +21,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use watchword_captcha::{
-    challenge_key, Answered, Challenge, ChallengeConfig, Difficulty, Kind, PowChallenge, PowKey,
-    Punctuation, Puzzle, Status, VoteConfig,
+    challenge_key, Answered, Challenge, ChallengeConfig, Created, Difficulty, Kind, PowChallenge,
+    PowKey, Punctuation, Puzzle, Status, VoteConfig,
 };
 use watchword_http::{
-    header, ok, records, sha256_hex, with_type, ApiError, App, Assets, Cors, Metrics, RateLimit,
-    Request, Response, Router, StatusCode,
+    header, ok, records, records::Change, sha256_hex, with_type, ApiError, App, Assets, Cors,
+    Metrics, RateLimit, Request, Response, Router, StatusCode,
 };
 pub use watchword_http::{system_clock, Clock};
 use watchword_store::{Key, Store};
@@ -57,8 +56,6 @@ pub const TOKEN_LEEWAY_SECS: u64 = 5;
 const GRACE_SECS: u64 = 60;
 /// How long a `/siteverify` answer is replayed for the same `idempotency_key`.
 const IDEMPOTENCY_SECS: u64 = 300;
-/// Compare-and-swap retries before a request gives up with `503 contention`.
-const CAS_RETRIES: usize = 16;
 /// How long failures count toward a client's proof-of-work difficulty.
 const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
@@ -71,26 +68,10 @@ pub const OCAPI_WORKER_JS: &[u8] = include_bytes!("../assets/ocapi-worker.js");
 /// The widget's styles.
 pub const OCAPI_CSS: &[u8] = include_bytes!("../assets/ocapi.css");
 
-const CREATE_PER_IP: RateLimit = RateLimit {
-    name: "create-ip",
-    limit: 120,
-    window: Duration::from_secs(60),
-};
-const ANSWER_PER_IP: RateLimit = RateLimit {
-    name: "answer-ip",
-    limit: 120,
-    window: Duration::from_secs(60),
-};
-const IMAGE_PER_IP: RateLimit = RateLimit {
-    name: "image-ip",
-    limit: 480,
-    window: Duration::from_secs(60),
-};
-const CHECK_PER_SITE: RateLimit = RateLimit {
-    name: "check-site",
-    limit: 6000,
-    window: Duration::from_secs(60),
-};
+const CREATE_PER_IP: RateLimit = RateLimit::per_minute("create-ip", 120);
+const ANSWER_PER_IP: RateLimit = RateLimit::per_minute("answer-ip", 120);
+const IMAGE_PER_IP: RateLimit = RateLimit::per_minute("image-ip", 480);
+const CHECK_PER_SITE: RateLimit = RateLimit::per_minute("check-site", 6000);
 
 /// The assets the server publishes under `/assets/`.
 pub fn assets() -> Assets {
@@ -182,11 +163,8 @@ impl Captcha {
 
     /// The app serving this surface's routes and assets.
     pub fn app(self) -> App<Self> {
-        let store = self.store.clone();
-        let metrics = self.metrics.clone();
-        App::new(SURFACE, Arc::new(self), store, router())
-            .with_metrics(metrics)
-            .with_assets(assets())
+        let (store, metrics) = (self.store.clone(), self.metrics.clone());
+        <Self as watchword_http::Surface>::app(self, store, metrics).with_assets(assets())
     }
 
     async fn site(&self, id: &str) -> Result<Site, ApiError> {
@@ -207,14 +185,13 @@ impl Captcha {
 
     /// Draws a puzzle of `kind` for `site` at `now`; a proof of work gets harder with the
     /// site's traffic (challenges created in the last minute, every kind) and the client's
-    /// recent failures. A `replacement` (used only after a wrong answer) counts that failure.
+    /// recent failures (`client` is its network, [`Request::client_network`]).
     async fn draw(
         &self,
         site: &Site,
         kind: Kind,
-        ip: IpAddr,
+        client: &str,
         now: u64,
-        replacement: bool,
     ) -> Result<Puzzle, ApiError> {
         let store = self.store.as_ref();
         if kind != Kind::ProofOfWork {
@@ -231,8 +208,7 @@ impl Captcha {
                 });
         }
         let rpm = read_counter(store, &counter_key("site-rpm", &site.id)?).await?;
-        let failures = read_counter(store, &counter_key("failures", &ip.to_string())?).await?
-            + u64::from(replacement);
+        let failures = read_counter(store, &counter_key("failures", client)?).await?;
         let bits = self.difficulty(site).difficulty(
             u32::try_from(rpm).unwrap_or(u32::MAX),
             u32::try_from(failures).unwrap_or(u32::MAX),
@@ -261,43 +237,43 @@ impl Captcha {
     /// Runs the partner's check of challenge `id` for `site`: reports `valid` once, then
     /// `consumed`. A challenge the store no longer has reads as `expired`.
     async fn consume(&self, site: &str, id: &str) -> Result<Checked, ApiError> {
-        let store = self.store.as_ref();
         if !requests::is_challenge_id(id) {
             return Ok(Checked::gone());
         }
-        let key = record_key(id)?;
-        for _ in 0..CAS_RETRIES {
-            let now = (self.clock)();
-            let Some(stored) = store.get_versioned(&key).await? else {
-                return Ok(Checked::gone());
-            };
-            let Record { challenge, meta } = decode(&stored.value)?;
-            let kind = challenge.kind();
-            let transition = challenge.check(site, UnixTime(now));
-            let next = Record {
-                challenge: transition.state,
-                meta: meta.clone(),
-            };
-            if transition.changed
-                && !write_back(store, &key, Some(stored.version), &next, now).await?
-            {
-                continue;
-            }
-            let status = transition
-                .outcome
-                .map_err(|error| challenge_error(&error))?;
+        let now = self.clock.now().0;
+        let checked = records::transact(
+            self.store.as_ref(),
+            &record_key(id)?,
+            "challenge",
+            |stored: Option<Record>| {
+                let Some(Record { challenge, meta }) = stored else {
+                    return Ok((Change::Keep, Checked::gone()));
+                };
+                let kind = challenge.kind();
+                let transition = challenge.check(site, UnixTime(now));
+                let status = transition
+                    .outcome
+                    .map_err(|error| challenge_error(&error))?;
+                let change = change(transition.changed, transition.state, meta.clone(), now);
+                Ok((
+                    change,
+                    Checked {
+                        status,
+                        kind: Some(kind),
+                        meta,
+                    },
+                ))
+            },
+        )
+        .await?;
+        if checked.kind.is_some() {
             self.metrics.inc(
                 "watchword_captcha_checks_total",
                 "Partner checks by reported state.",
-                &[("state", status.as_str())],
+                &[("state", checked.status.as_str())],
             );
-            return Ok(Checked {
-                status,
-                kind: Some(kind),
-                meta,
-            });
         }
-        Err(contention())
+        Ok(checked)
     }
 }
 
@@ -324,22 +300,19 @@ pub fn router() -> Router<Captcha> {
         Cors::check(
             |state: Arc<Captcha>, params: watchword_http::Params, origin: String| async move {
                 let Some(id) = params.get("site") else {
-                    return false;
+                    return Ok(false);
                 };
-                matches!(
-                    state.sites.get(state.store.as_ref(), id).await,
-                    Ok(Some(site)) if site.allows_origin(&origin)
-                )
+                let site = state.sites.get(state.store.as_ref(), id).await?;
+                Ok(site.is_some_and(|site| site.allows_origin(&origin)))
             },
         )
     };
     Router::new()
         .get("/v1/sites/{site}/challenge", create)
-        .get("/v1/sites/{site}/challenges/{id}/images/{n}", image)
+        .safe_get("/v1/sites/{site}/challenges/{id}/images/{n}", image)
         .post("/v1/sites/{site}/challenges/{id}", answer)
         .get("/v1/sites/{site}/challenges/{id}", check)
         .post("/siteverify", siteverify)
-        .get("/openapi.json", openapi)
         .cors("/v1/sites/{site}/challenge", site_origin())
         .cors("/v1/sites/{site}/challenges/{id}", site_origin())
 }
@@ -395,21 +368,13 @@ fn decode(bytes: &[u8]) -> Result<Record, ApiError> {
     records::decode(bytes, "challenge")
 }
 
-/// Stores `next` if the stored version is still `version` (`None`: if nothing is stored);
-/// `false` when another request changed the challenge first.
-async fn write_back(
-    store: &dyn Store,
-    key: &Key,
-    version: Option<u64>,
-    next: &Record,
-    now: u64,
-) -> Result<bool, ApiError> {
-    let ttl = ttl(next.challenge.expires_at().0, now);
-    records::write_back(store, key, version, next, ttl).await
-}
-
-fn contention() -> ApiError {
-    records::contention("challenge")
+/// Stores `record` as the challenge's next state if the transition `changed` it.
+fn change(changed: bool, challenge: Challenge, meta: Meta, now: u64) -> Change<Record> {
+    if !changed {
+        return Change::Keep;
+    }
+    let ttl = ttl(challenge.expires_at().0, now);
+    Change::Put(Record { challenge, meta }, ttl)
 }
 
 fn not_found() -> ApiError {
@@ -486,7 +451,7 @@ fn optional_tag(request: &Request, field: &'static str) -> Result<Option<String>
     }
 }
 
-/// Stores a fresh challenge and returns its browser JSON.
+/// Creates a challenge with `puzzle`, stores it and returns its browser JSON.
 async fn store_new(
     state: &Captcha,
     site: &str,
@@ -502,6 +467,23 @@ async fn store_new(
         UnixTime(now),
     )
     .map_err(|_| ApiError::internal())?;
+    state.metrics.inc(
+        "watchword_captcha_challenges_created_total",
+        "Challenges created, by kind.",
+        &[("kind", &created.state.kind().to_string())],
+    );
+    store_created(state, site, created, meta, now).await
+}
+
+/// Stores a created challenge, keeping only the site's `action` and `cdata` of `meta`, and
+/// returns its browser JSON.
+async fn store_created(
+    state: &Captcha,
+    site: &str,
+    created: Created,
+    meta: Meta,
+    now: u64,
+) -> Result<serde_json::Value, ApiError> {
     let record = Record {
         challenge: created.state,
         meta: Meta {
@@ -510,22 +492,11 @@ async fn store_new(
             ..Meta::default()
         },
     };
-    if !write_back(
-        state.store.as_ref(),
-        &record_key(created.id.as_str())?,
-        None,
-        &record,
-        now,
-    )
-    .await?
-    {
+    let ttl = ttl(record.challenge.expires_at().0, now);
+    let key = record_key(created.id.as_str())?;
+    if !records::write_back(state.store.as_ref(), &key, None, &record, ttl).await? {
         return Err(ApiError::internal());
     }
-    state.metrics.inc(
-        "watchword_captcha_challenges_created_total",
-        "Challenges created, by kind.",
-        &[("kind", &record.challenge.kind().to_string())],
-    );
     Ok(challenge_json(
         state,
         site,
@@ -551,14 +522,14 @@ async fn create(state: Arc<Captcha>, request: Request) -> Result<Response, ApiEr
         cdata: optional_tag(&request, "cdata")?,
         ..Meta::default()
     };
-    let ip = request.client_ip();
-    state.limit(&CREATE_PER_IP, &ip.to_string()).await?;
-    let now = (state.clock)();
+    let client = request.client_network();
+    state.limit(&CREATE_PER_IP, &client).await?;
+    let now = state.clock.now().0;
     state
         .store
         .incr_window(&counter_key("site-rpm", &site.id)?, Duration::from_secs(60))
         .await?;
-    let puzzle = state.draw(&site, kind, ip, now, false).await?;
+    let puzzle = state.draw(&site, kind, &client, now).await?;
     let json = store_new(&state, &site.id, puzzle, meta, now).await?;
     Ok(no_store(ok(&json)))
 }
@@ -579,7 +550,7 @@ async fn image(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
         return Err(not_found());
     }
     state
-        .limit(&IMAGE_PER_IP, &request.client_ip().to_string())
+        .limit(&IMAGE_PER_IP, &request.client_network())
         .await?;
     // Challenges are written by compare-and-swap, so they are read with their version.
     let stored = state
@@ -592,7 +563,7 @@ async fn image(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
         return Err(not_found());
     };
     // Only the challenge's own site, and only while it can still be answered.
-    if record.challenge.site() != site || (state.clock)() >= record.challenge.expires_at().0 {
+    if record.challenge.site() != site || state.clock.now().0 >= record.challenge.expires_at().0 {
         return Err(not_found());
     }
     let item = puzzle.shown()[n];
@@ -642,94 +613,74 @@ async fn answer(state: Arc<Captcha>, request: Request) -> Result<Response, ApiEr
     if !requests::is_challenge_id(id) {
         return Err(not_found());
     }
-    let ip = request.client_ip();
-    state.limit(&ANSWER_PER_IP, &ip.to_string()).await?;
+    let client = request.client_network();
+    state.limit(&ANSWER_PER_IP, &client).await?;
     let hostname = request.header("origin").and_then(origin_host);
-    let key = record_key(id)?;
-    for _ in 0..CAS_RETRIES {
-        let now = (state.clock)();
-        let stored = store.get_versioned(&key).await?.ok_or_else(not_found)?;
-        let Record { challenge, meta } = decode(&stored.value)?;
-        // A wrong answer is replaced at once: draw the replacement before judging.
-        let replacement = state.draw(&site, challenge.kind(), ip, now, true).await?;
-        let transition = challenge.answer(
-            &site.id,
-            &body.answer(),
-            &mut rand_core::OsRng,
-            UnixTime(now),
-            move |_| replacement,
-        );
-        let mut next = Record {
-            challenge: transition.state,
-            meta: meta.clone(),
-        };
-        if let Ok(Answered::Valid { .. }) = &transition.outcome {
-            next.meta.hostname.clone_from(&hostname);
-            next.meta.solved_at = Some(now);
-        }
-        if transition.changed && !write_back(store, &key, Some(stored.version), &next, now).await? {
-            continue;
-        }
-        return match transition.outcome {
-            Ok(Answered::Valid { vote }) => {
-                state.metrics.inc(
-                    "watchword_captcha_answers_total",
-                    "Answers by outcome.",
-                    &[("state", "valid")],
-                );
-                if let Some(vote) = vote {
-                    let voter = sha256_hex(ip.to_string().as_bytes());
-                    if let Err(error) = state.corpus.record(store, &vote, &voter[..32]).await {
-                        tracing::warn!(code = error.code(), "a vote was not recorded");
-                    }
-                }
-                Ok(no_store(ok(&serde_json::json!({
-                    "id": id,
-                    "state": "valid",
-                    "valid_until": next.challenge.expires_at(),
-                }))))
+    let now = state.clock.now().0;
+    let (outcome, valid_until, meta) = records::transact(
+        store,
+        &record_key(id)?,
+        "challenge",
+        |stored: Option<Record>| {
+            let Record {
+                challenge,
+                mut meta,
+            } = stored.ok_or_else(not_found)?;
+            let transition = challenge.answer(&site.id, &body.answer(), UnixTime(now));
+            let kept = meta.clone();
+            if let Ok(Answered::Valid { .. }) = &transition.outcome {
+                meta.hostname.clone_from(&hostname);
+                meta.solved_at = Some(now);
             }
-            Ok(Answered::Invalid { fresh }) => {
-                state.metrics.inc(
-                    "watchword_captcha_answers_total",
-                    "Answers by outcome.",
-                    &[("state", "invalid")],
-                );
-                store
-                    .incr_window(&counter_key("failures", &ip.to_string())?, FAILURE_WINDOW)
-                    .await?;
-                let fresh_record = Record {
-                    challenge: fresh.state,
-                    meta: Meta {
-                        action: meta.action,
-                        cdata: meta.cdata,
-                        ..Meta::default()
-                    },
-                };
-                if !write_back(
-                    store,
-                    &record_key(fresh.id.as_str())?,
-                    None,
-                    &fresh_record,
-                    now,
-                )
-                .await?
-                {
-                    return Err(ApiError::internal());
+            let valid_until = transition.state.expires_at();
+            let change = change(transition.changed, transition.state, meta, now);
+            Ok((change, (transition.outcome, valid_until, kept)))
+        },
+    )
+    .await?;
+    match outcome {
+        Ok(Answered::Valid { vote }) => {
+            state.metrics.inc(
+                "watchword_captcha_answers_total",
+                "Answers by outcome.",
+                &[("state", "valid")],
+            );
+            if let Some(vote) = vote {
+                let voter = sha256_hex(client.as_bytes());
+                if let Err(error) = state.corpus.record(store, &vote, &voter[..32]).await {
+                    tracing::warn!(code = error.code(), "a vote was not recorded");
                 }
-                let json =
-                    challenge_json(&state, &site.id, fresh.id.as_str(), &fresh_record.challenge);
-                Ok(no_store(ok(&serde_json::json!({
-                    "id": id,
-                    "state": "invalid",
-                    "next": json,
-                }))))
             }
-            Ok(_) => Err(ApiError::internal()),
-            Err(error) => Err(challenge_error(&error)),
-        };
+            Ok(no_store(ok(&serde_json::json!({
+                "id": id,
+                "state": "valid",
+                "valid_until": valid_until,
+            }))))
+        }
+        Ok(Answered::Invalid { replacement }) => {
+            state.metrics.inc(
+                "watchword_captcha_answers_total",
+                "Answers by outcome.",
+                &[("state", "invalid")],
+            );
+            // Counted before the draw, so the replacement's proof of work already counts it.
+            store
+                .incr_window(&counter_key("failures", &client)?, FAILURE_WINDOW)
+                .await?;
+            let puzzle = state.draw(&site, replacement.kind(), &client, now).await?;
+            let fresh = replacement
+                .create(puzzle, &mut rand_core::OsRng, UnixTime(now))
+                .map_err(|_| ApiError::internal())?;
+            let next = store_created(&state, &site.id, fresh, meta, now).await?;
+            Ok(no_store(ok(&serde_json::json!({
+                "id": id,
+                "state": "invalid",
+                "next": next,
+            }))))
+        }
+        Ok(_) => Err(ApiError::internal()),
+        Err(error) => Err(challenge_error(&error)),
     }
-    Err(contention())
 }
 
 /// The claims a partner token may carry besides the registered ones: none are read.
@@ -809,7 +760,7 @@ async fn check(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
                 "send Authorization: Bearer <JWT signed with the site secret>",
             )
         })?;
-    let now = (state.clock)();
+    let now = state.clock.now().0;
     let claims = verify_partner_token(&site, token, now)?;
     state.limit(&CHECK_PER_SITE, &site.id).await?;
     if claims.sub.as_deref() != Some(id) {
@@ -986,6 +937,53 @@ async fn idempotent(
     Ok(refusal(&["internal-error"]))
 }
 
-async fn openapi(_: Arc<Captcha>, _: Request) -> Result<Response, ApiError> {
-    Ok(with_type(StatusCode::OK, "application/json", OPENAPI))
+/// The flags of `watchword-captcha`.
+#[derive(Debug, clap::Args)]
+pub struct CaptchaArgs {
+    /// A JSON file of sites (`{"sites": [...]}`), served beside those of the store.
+    #[arg(long, env = "WATCHWORD_CAPTCHA_SITES", value_name = "FILE")]
+    pub sites: Option<std::path::PathBuf>,
+    /// Seconds a challenge may take to answer (10 to 3600).
+    #[arg(long, env = "WATCHWORD_CAPTCHA_LIFETIME", default_value_t = 300)]
+    pub lifetime: u64,
+    /// Seconds a right answer stays valid for the partner's check (10 to 3600).
+    #[arg(long, env = "WATCHWORD_CAPTCHA_VALID_FOR", default_value_t = 300)]
+    pub valid_for: u64,
+}
+
+impl watchword_http::Surface for Captcha {
+    type State = Captcha;
+    type Args = CaptchaArgs;
+    const NAME: &'static str = SURFACE;
+    const PORT: u16 = 8081;
+    const SUMMARY: &'static str = "Ocapi-compatible captcha with a Turnstile-compatible siteverify";
+    const OPENAPI: &'static str = OPENAPI;
+    const DEMO: Option<watchword_http::DemoPage> = Some(watchword_http::DemoPage {
+        path: "/captcha",
+        host: None,
+    });
+
+    fn router() -> Router<Self> {
+        router()
+    }
+
+    fn build(
+        args: &CaptchaArgs,
+        env: &watchword_http::Env,
+    ) -> Result<App<Captcha>, watchword_http::BuildError> {
+        let challenge = ChallengeConfig::new()
+            .with_lifetime_secs(args.lifetime)
+            .and_then(|c| c.with_valid_for_secs(args.valid_for))?;
+        let fixed = match &args.sites {
+            Some(path) => sites::load_file(path)?,
+            None => Vec::new(),
+        };
+        let sites = sites::Sites::new(fixed)
+            .map_err(|error| sites::SitesFileError::Invalid(error.message().to_owned()))?;
+        let settings = Settings {
+            challenge,
+            ..Settings::default()
+        };
+        Ok(Captcha::new(env.store.clone(), sites, settings, env.clock.clone()).app())
+    }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
@@ -361,18 +361,44 @@ struct SitesFile {
     sites: Vec<Site>,
 }
 
+/// Why the sites file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SitesFileError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not the documented JSON.
+    #[error("{path} is not a sites file: {source}")]
+    NotSites {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A site does not validate.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 /// Reads the sites of a configuration file.
 ///
 /// # Errors
 /// When the file cannot be read, is not the documented JSON, or a site does not validate.
-pub fn load_file(path: &Path) -> anyhow::Result<Vec<Site>> {
+pub fn load_file(path: &Path) -> Result<Vec<Site>, SitesFileError> {
+    let at = || path.to_owned();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        .map_err(|source| SitesFileError::Read { path: at(), source })?;
     let file: SitesFile = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{} is not a sites file: {e}", path.display()))?;
+        .map_err(|source| SitesFileError::NotSites { path: at(), source })?;
     for site in &file.sites {
         site.validate()
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+            .map_err(|e| SitesFileError::Invalid(format!("{}: {}", path.display(), e.message())))?;
     }
     Ok(file.sites)
 }

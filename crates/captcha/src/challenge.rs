@@ -4,7 +4,8 @@
 //!  browser                      server (this state machine)                  partner
 //!  GET challenge  ───────────► Challenge::create ──► Pending
 //!  POST answer    ───────────► answer ──► Valid                (right answer)
-//!                                     └─► Invalid + a fresh Pending   (wrong answer)
+//!                                     └─► Invalid + Replacement   (wrong answer)
+//!                               Replacement::create ──► Pending    (a fresh challenge)
 //!                                          check(site) ◄──────── authenticated GET
 //!                                          Valid ──► Consumed, "valid" (exactly once)
 //! ```
@@ -20,7 +21,7 @@
 //!
 //! | state | `answer` (same site, same kind) | `check` by the partner (same site) |
 //! |---|---|---|
-//! | `Pending`, live | right: → `Valid`; wrong: → `Invalid` plus a fresh `Pending` challenge | `pending`, unchanged |
+//! | `Pending`, live | right: → `Valid`; wrong: → `Invalid` plus a [`Replacement`] | `pending`, unchanged |
 //! | `Valid`, live | [`Error::NotPending`], unchanged | → `Consumed`, `valid` (exactly once) |
 //! | `Invalid` | [`Error::NotPending`], unchanged | `invalid`, unchanged |
 //! | `Consumed` | [`Error::NotPending`], unchanged | `consumed`, unchanged |
@@ -36,9 +37,10 @@
 //!   creation (default 5 minutes); a right answer starts a second period of
 //!   [`ChallengeConfig::valid_for_secs`] (default 5 minutes) in which the partner must check
 //!   it. A state is live while `now < expires_at`.
-//! - **One answer per challenge.** A wrong answer burns the challenge and issues a fresh one
-//!   (with a new id, a new puzzle from the caller, and a new lifetime), as the seed's step 7
-//!   asks; the burned one answers `invalid` to the partner.
+//! - **One answer per challenge.** A wrong answer burns the challenge and asks for a fresh one
+//!   ([`Replacement::create`]: a new id, a new puzzle from the caller, a new lifetime), as the
+//!   seed's step 7 asks; the burned one answers `invalid` to the partner. The caller draws the
+//!   new puzzle only once the burn is stored, so a right answer never pays for one.
 
 use core::fmt;
 
@@ -387,12 +389,57 @@ pub enum Answered {
         /// The vote to record with [`Votes::record`](crate::Votes::record).
         vote: Option<Vote>,
     },
-    /// The answer is wrong; the challenge is burned and `fresh` replaces it (store it with
-    /// `put_new`, send its id and puzzle to the browser).
+    /// The answer is wrong; the challenge is burned. Once that is stored, draw a puzzle of
+    /// [`Replacement::kind`] and [`Replacement::create`] the challenge that replaces it
+    /// (store it with `put_new`, send its id and puzzle to the browser).
     Invalid {
-        /// The replacement challenge.
-        fresh: Box<Created>,
+        /// What the fresh challenge inherits from the burned one.
+        replacement: Replacement,
     },
+}
+
+/// What the challenge that replaces a wrongly answered one inherits from it: its site, its
+/// kind and its lifetimes (not the configuration's current ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Replacement {
+    site: String,
+    kind: Kind,
+    config: ChallengeConfig,
+}
+
+impl Replacement {
+    /// Returns the site of the burned challenge.
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// Returns the kind of puzzle the replacement needs.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Creates the pending challenge that replaces the burned one at `now`, with `puzzle` and a
+    /// fresh id from `rng`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongKind`] for a puzzle of another kind, and what [`Challenge::create`]
+    /// refuses.
+    pub fn create(
+        self,
+        puzzle: Puzzle,
+        rng: &mut impl CryptoRngCore,
+        now: UnixTime,
+    ) -> Result<Created, Error> {
+        if puzzle.kind() != self.kind {
+            return Err(Error::WrongKind {
+                expected: self.kind,
+                found: puzzle.kind(),
+            });
+        }
+        Challenge::create(&self.config, &self.site, puzzle, rng, now)
+    }
 }
 
 impl Challenge {
@@ -431,19 +478,16 @@ impl Challenge {
     }
 
     /// The browser answers the challenge for `site` at `now`. A wrong answer burns the
-    /// challenge and creates a fresh one, with the same site and lifetimes, a new id from
-    /// `rng`, and the puzzle `next_puzzle` draws (called only then).
+    /// challenge and returns the [`Replacement`] that creates a fresh one.
     ///
     /// The outcome is [`Answered`], or why the answer was not judged: [`Error::WrongSite`]
     /// and [`Error::WrongKind`] (unchanged), [`Error::Expired`] (→ `Expired`),
     /// [`Error::NotPending`] (unchanged).
-    pub fn answer<R: CryptoRngCore>(
+    pub fn answer(
         self,
         site: &str,
         answer: &Answer<'_>,
-        rng: &mut R,
         now: UnixTime,
-        next_puzzle: impl FnOnce(&mut R) -> Puzzle,
     ) -> Transition<Result<Answered, Error>> {
         if !self.belongs_to(site) {
             let found = site.to_owned();
@@ -495,16 +539,13 @@ impl Challenge {
                 Ok(Answered::Valid { vote }),
             );
         }
-        let puzzle = next_puzzle(rng);
-        let fresh = Created {
-            state: Challenge::Pending(Pending {
-                site: state.site.clone(),
-                puzzle,
-                created_at: now,
-                expires_at: now.plus(state.expires_at.seconds_since(state.created_at)),
+        let replacement = Replacement {
+            site: state.site.clone(),
+            kind,
+            config: ChallengeConfig {
+                lifetime_secs: state.expires_at.seconds_since(state.created_at),
                 valid_for_secs: state.valid_for_secs,
-            }),
-            id: ChallengeId::generate(rng),
+            },
         };
         Transition::changed(
             Challenge::Invalid(Closed {
@@ -513,9 +554,7 @@ impl Challenge {
                 expires_at: state.expires_at,
                 site: state.site,
             }),
-            Ok(Answered::Invalid {
-                fresh: Box::new(fresh),
-            }),
+            Ok(Answered::Invalid { replacement }),
         )
     }
 

@@ -31,9 +31,9 @@
 //! # let Some(Puzzle::Transcription(p)) = shown else { unreachable!() };
 //! # let texts = if p.shown()[0] == "item-17" { ["CREME BRULEE", "hello"] } else { ["hello", "creme brulee!"] };
 //! let state: Challenge = serde_json::from_slice(&stored)?;
-//! let answered = state.answer("site-1", &Answer::Transcription(texts), &mut rng, now.plus(20), |_| {
-//!     unreachable!("a wrong answer draws the replacement puzzle here")
-//! });
+//! let answered = state.answer("site-1", &Answer::Transcription(texts), now.plus(20));
+//! // A wrong answer would be `Answered::Invalid { replacement }`: once its state is stored,
+//! // draw a puzzle of `replacement.kind()` and `replacement.create(puzzle, &mut rng, now)`.
 //! let Ok(Answered::Valid { vote }) = answered.outcome else { panic!("wrong answer") };
 //! let stored = serde_json::to_vec(&answered.state)?; // compare-and-swap
 //! if let Some(vote) = vote {
@@ -95,7 +95,7 @@ pub mod fuzzing;
 
 pub use challenge::{
     challenge_key, Answer, Answered, Challenge, ChallengeConfig, ChallengeId, Created, Kind,
-    Puzzle, Status, Transition,
+    Puzzle, Replacement, Status, Transition,
 };
 pub use error::Error;
 pub use normalize::{normalize, Punctuation};

@@ -1,5 +1,6 @@
 //! The `watchword-captcha` binary as an operator runs it: it serves on the given address,
-//! stops cleanly on SIGTERM, and says what is wrong with a bad flag.
+//! stops cleanly on SIGTERM, says what is wrong with a bad flag, warns when it runs on the
+//! memory store, and never prints a store password.
 
 use std::io::{Read as _, Write as _};
 use std::process::{Command, Stdio};
@@ -17,8 +18,9 @@ fn the_server_serves_and_stops_on_sigterm() {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
         .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env_remove("WATCHWORD_STORE")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start");
     let mut reply = String::new();
@@ -38,7 +40,21 @@ fn the_server_serves_and_stops_on_sigterm() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    assert!(child.wait().expect("wait").success(), "a clean exit on SIGTERM");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        child.wait().expect("wait").success(),
+        "a clean exit on SIGTERM"
+    );
+    assert!(
+        stderr.contains("serving on the memory store") && stderr.contains("replicas"),
+        "an operator is told loudly that memory state is per process: {stderr}"
+    );
 }
 
 #[test]
@@ -50,7 +66,47 @@ fn a_bad_store_url_is_named() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.starts_with("watchword-captcha: opening the store bogus://x"),
+        stderr.starts_with("watchword-captcha: opening the store: ")
+            && stderr.contains("bogus://x"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_store_password_is_never_printed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+        .args([
+            "--store",
+            "redis://:hunter2@[::1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("watchword-captcha: opening the store: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn help_lists_the_shared_flags_with_their_variables() {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+        .arg("--help")
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "WATCHWORD_CAPTCHA_LISTEN",
+        "WATCHWORD_STORE",
+        "--admin-listen",
+        "--max-connections",
+        "--client-prefix-v6",
+        "WATCHWORD_CAPTCHA_LIFETIME",
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+    }
 }

@@ -261,6 +261,36 @@ async fn one_client_cannot_vote_twice() {
 }
 
 #[tokio::test]
+async fn addresses_of_one_ipv6_64_are_one_voter() {
+    let h = Harness::start(1).await;
+    let shop = h.shop.clone();
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let corpus = watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Strip,
+    );
+    // A client holding 2001:db8:5:6::/64 answers from a new address each time.
+    for n in 0..60 {
+        let challenge = h.create("transcription").await;
+        let id = challenge["id"].as_str().expect("id");
+        let answer = h.solve(&challenge, "Zebra!").await;
+        let ip = format!("2001:db8:5:6:{n:x}::1");
+        let reply = h.answer_on(h.addr(), &shop, id, &answer, &ip).await;
+        assert_eq!(reply.json()["state"], "valid");
+    }
+    for item in corpus.list(store.as_ref()).await.expect("items") {
+        assert!(!item.learned, "{} was learned from one /64", item.id);
+        let votes = corpus.votes(store.as_ref(), &item.id).await.expect("votes");
+        assert!(
+            votes.len() <= 1,
+            "{}: {} votes from one /64",
+            item.id,
+            votes.len()
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_browser_endpoints_answer_only_the_sites_origins() {
     let h = Harness::start(1).await;
     let path = "/v1/sites/shop/challenge";

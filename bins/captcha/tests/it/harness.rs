@@ -87,7 +87,9 @@ impl Harness {
                 replica_store,
                 sites.clone(),
                 settings.clone(),
-                Arc::new(move || clock.load(Ordering::SeqCst)),
+                watchword_http::Clock::from_fn(move || {
+                    watchword_http::UnixTime(clock.load(Ordering::SeqCst))
+                }),
             );
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             addrs.push(listener.local_addr().expect("addr"));

@@ -264,3 +264,35 @@ async fn siteverify_idempotency_keys_replay_the_first_answer() {
         .await;
     assert_eq!(reused["error-codes"], serde_json::json!(["bad-request"]));
 }
+
+#[tokio::test]
+async fn head_creates_no_challenge_and_consumes_none() {
+    let h = Harness::start(1).await;
+    let id = h.solved("transcription").await;
+    let path = format!("/v1/sites/shop/challenges/{id}");
+    let auth = format!("Bearer {}", h.token(&id));
+    let reply = h
+        .send(h.addr(), "HEAD", &path, &[("authorization", &auth)], None)
+        .await;
+    assert_eq!(reply.status, 405, "HEAD on the partner check");
+    let allow = reply.header("allow").unwrap_or_default();
+    assert!(allow.contains("GET") && !allow.contains("HEAD"), "{allow}");
+    let reply = h.check(&id).await;
+    assert_eq!(
+        reply.json()["state"],
+        "valid",
+        "the HEAD consumed nothing: the check still reports valid once"
+    );
+
+    let create = "/v1/sites/shop/challenge";
+    let reply = h
+        .send(
+            h.addr(),
+            "HEAD",
+            create,
+            &[("origin", crate::harness::ORIGIN)],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 405, "HEAD on challenge creation");
+}

@@ -22,11 +22,7 @@ fn created(rng: &mut TestRng) -> (Created, Transcription) {
     (created, puzzle)
 }
 
-fn no_puzzle(_: &mut TestRng) -> Puzzle {
-    panic!("a right answer drew a replacement puzzle")
-}
-
-fn replacement(rng: &mut TestRng) -> Puzzle {
+fn replacement_puzzle(rng: &mut TestRng) -> Puzzle {
     Puzzle::Transcription(
         Transcription::new("ctl-2", "Gâteau", "unk-2", Punctuation::Strip, rng).expect("valid"),
     )
@@ -36,9 +32,7 @@ fn replacement(rng: &mut TestRng) -> Puzzle {
 fn valid(rng: &mut TestRng) -> Challenge {
     let (created, puzzle) = created(rng);
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, "Hello"));
-    let t = created
-        .state
-        .answer(SITE, &answer, rng, NOW.plus(10), no_puzzle);
+    let t = created.state.answer(SITE, &answer, NOW.plus(10));
     assert!(t.changed);
     t.state
 }
@@ -100,7 +94,7 @@ fn right_answer_is_valid_with_a_vote() {
     let mut rng = TestRng::new(2);
     let (created, puzzle) = created(&mut rng);
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, " Hello  World "));
-    let t = reload(&created.state).answer(SITE, &answer, &mut rng, NOW.plus(10), no_puzzle);
+    let t = reload(&created.state).answer(SITE, &answer, NOW.plus(10));
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Valid);
     assert_eq!(t.state.expires_at(), NOW.plus(10).plus(300));
@@ -119,15 +113,21 @@ fn wrong_control_burns_and_issues_a_fresh_challenge() {
     let (created, puzzle) = created(&mut rng);
     // The right text in the unknown item's place does not help.
     let answer = Answer::Transcription(texts(&puzzle, "creme brulee x", RIGHT));
-    let t = created
-        .state
-        .answer(SITE, &answer, &mut rng, NOW.plus(10), replacement);
+    let t = created.state.answer(SITE, &answer, NOW.plus(10));
     assert!(t.changed);
     assert_eq!(t.state.status(), Status::Invalid);
     assert!(t.state.is_terminal());
-    let Ok(Answered::Invalid { fresh }) = t.outcome else {
+    let Ok(Answered::Invalid { replacement }) = t.outcome else {
         panic!("not invalid: {:?}", t.outcome)
     };
+    assert_eq!(
+        (replacement.site(), replacement.kind()),
+        (SITE, Kind::Transcription)
+    );
+    // The caller draws the replacement's puzzle only now, after a wrong answer.
+    let fresh = replacement
+        .create(replacement_puzzle(&mut rng), &mut rng, NOW.plus(10))
+        .expect("created");
     assert_ne!(fresh.id, created.id);
     assert_eq!(fresh.state.status(), Status::Pending);
     assert_eq!(fresh.state.site(), SITE);
@@ -143,14 +143,46 @@ fn wrong_control_burns_and_issues_a_fresh_challenge() {
 }
 
 #[test]
+fn replacement_keeps_the_burned_challenges_lifetimes() {
+    let mut rng = TestRng::new(16);
+    let puzzle = transcription(&mut rng);
+    let config = ChallengeConfig::new()
+        .with_lifetime_secs(60)
+        .and_then(|c| c.with_valid_for_secs(30))
+        .expect("valid");
+    let created = Challenge::create(
+        &config,
+        SITE,
+        Puzzle::Transcription(puzzle.clone()),
+        &mut rng,
+        NOW,
+    )
+    .expect("created");
+    let wrong = Answer::Transcription(texts(&puzzle, "nope", "x"));
+    let t = reload(&created.state).answer(SITE, &wrong, NOW.plus(10));
+    let Ok(Answered::Invalid { replacement }) = t.outcome else {
+        panic!("not invalid: {:?}", t.outcome)
+    };
+    let fresh = replacement
+        .create(replacement_puzzle(&mut rng), &mut rng, NOW.plus(20))
+        .expect("created");
+    assert_eq!(fresh.state.expires_at(), NOW.plus(20).plus(60));
+    let Some(Puzzle::Transcription(next)) = fresh.state.puzzle().cloned() else {
+        panic!("no puzzle")
+    };
+    let right = Answer::Transcription(texts(&next, "Gâteau", "y"));
+    let valid = fresh.state.answer(SITE, &right, NOW.plus(21));
+    assert!(matches!(valid.outcome, Ok(Answered::Valid { .. })));
+    assert_eq!(valid.state.expires_at(), NOW.plus(21).plus(30));
+}
+
+#[test]
 fn answer_for_another_site_is_refused_unchanged() {
     let mut rng = TestRng::new(4);
     let (created, puzzle) = created(&mut rng);
     let before = created.state.clone();
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, "x"));
-    let t = created
-        .state
-        .answer("site-2", &answer, &mut rng, NOW, no_puzzle);
+    let t = created.state.answer("site-2", &answer, NOW);
     assert!(matches!(t.outcome, Err(Error::WrongSite { .. })));
     assert!(!t.changed);
     assert_eq!(t.state, before);
@@ -160,13 +192,9 @@ fn answer_for_another_site_is_refused_unchanged() {
 fn answer_of_the_wrong_kind_is_refused_unchanged() {
     let mut rng = TestRng::new(5);
     let (created, _) = created(&mut rng);
-    let t = created.state.answer(
-        SITE,
-        &Answer::ProofOfWork { solution: 0 },
-        &mut rng,
-        NOW,
-        no_puzzle,
-    );
+    let t = created
+        .state
+        .answer(SITE, &Answer::ProofOfWork { solution: 0 }, NOW);
     assert_eq!(
         t.outcome.err(),
         Some(Error::WrongKind {
@@ -183,14 +211,9 @@ fn answer_after_expiry_expires() {
     let (created, puzzle) = created(&mut rng);
     let answer = Answer::Transcription(texts(&puzzle, RIGHT, "x"));
     // One second before the expiry instant it is still live.
-    let live = created
-        .state
-        .clone()
-        .answer(SITE, &answer, &mut rng, NOW.plus(299), no_puzzle);
+    let live = created.state.clone().answer(SITE, &answer, NOW.plus(299));
     assert!(matches!(live.outcome, Ok(Answered::Valid { .. })));
-    let t = created
-        .state
-        .answer(SITE, &answer, &mut rng, NOW.plus(300), no_puzzle);
+    let t = created.state.answer(SITE, &answer, NOW.plus(300));
     assert_eq!(
         t.outcome.err(),
         Some(Error::Expired {
@@ -211,7 +234,7 @@ fn second_answer_is_refused() {
     let mut rng = TestRng::new(7);
     let state = valid(&mut rng);
     let answer = Answer::Transcription(["a", "b"]);
-    let t = state.answer(SITE, &answer, &mut rng, NOW.plus(11), no_puzzle);
+    let t = state.answer(SITE, &answer, NOW.plus(11));
     assert_eq!(
         t.outcome.err(),
         Some(Error::NotPending {
@@ -227,11 +250,7 @@ fn answer_to_terminal_states_is_refused() {
     let consumed = valid(&mut rng).check(SITE, NOW.plus(20)).state;
     let (created, puzzle) = created(&mut rng);
     let wrong = Answer::Transcription(texts(&puzzle, "nope", "x"));
-    let invalid = created
-        .state
-        .clone()
-        .answer(SITE, &wrong, &mut rng, NOW, replacement)
-        .state;
+    let invalid = created.state.clone().answer(SITE, &wrong, NOW).state;
     let expired = created.state.check(SITE, NOW.plus(1000)).state;
     for (state, status) in [
         (consumed, Status::Consumed),
@@ -241,9 +260,7 @@ fn answer_to_terminal_states_is_refused() {
         let t = reload(&state).answer(
             SITE,
             &Answer::Transcription(texts(&puzzle, RIGHT, "x")),
-            &mut rng,
             NOW.plus(30),
-            no_puzzle,
         );
         assert_eq!(t.outcome.err(), Some(Error::NotPending { status }));
         assert!(!t.changed);
@@ -304,13 +321,7 @@ fn valid_challenge_not_checked_in_time_expires() {
 fn answer_to_expired_valid_challenge_expires_it() {
     let mut rng = TestRng::new(13);
     let state = valid(&mut rng);
-    let t = state.answer(
-        SITE,
-        &Answer::Transcription(["a", "b"]),
-        &mut rng,
-        NOW.plus(310),
-        no_puzzle,
-    );
+    let t = state.answer(SITE, &Answer::Transcription(["a", "b"]), NOW.plus(310));
     assert!(matches!(t.outcome, Err(Error::Expired { .. })));
     assert_eq!(t.state.status(), Status::Expired);
 }
@@ -332,21 +343,31 @@ fn proof_of_work_challenge() {
     )
     .expect("created");
     assert_eq!(reload(&created.state), created.state);
-    let wrong = reload(&created.state).answer(
-        SITE,
-        &Answer::ProofOfWork { solution: bad },
-        &mut rng,
-        NOW.plus(1),
-        |rng| Puzzle::ProofOfWork(PowChallenge::new(SITE, 6, NOW.plus(61), rng).expect("valid")),
+    let wrong =
+        reload(&created.state).answer(SITE, &Answer::ProofOfWork { solution: bad }, NOW.plus(1));
+    let Ok(Answered::Invalid { replacement }) = wrong.outcome else {
+        panic!("not invalid: {:?}", wrong.outcome)
+    };
+    assert_eq!(replacement.kind(), Kind::ProofOfWork);
+    // The replacement takes a puzzle of its own kind only.
+    assert_eq!(
+        replacement
+            .clone()
+            .create(replacement_puzzle(&mut rng), &mut rng, NOW.plus(1))
+            .err(),
+        Some(Error::WrongKind {
+            expected: Kind::ProofOfWork,
+            found: Kind::Transcription
+        })
     );
-    assert!(matches!(wrong.outcome, Ok(Answered::Invalid { .. })));
-    let right = created.state.answer(
-        SITE,
-        &Answer::ProofOfWork { solution },
-        &mut rng,
-        NOW.plus(1),
-        no_puzzle,
-    );
+    let pow = PowChallenge::new(SITE, 6, NOW.plus(61), &mut rng).expect("valid");
+    let fresh = replacement
+        .create(Puzzle::ProofOfWork(pow), &mut rng, NOW.plus(1))
+        .expect("created");
+    assert_eq!(fresh.state.kind(), Kind::ProofOfWork);
+    let right = created
+        .state
+        .answer(SITE, &Answer::ProofOfWork { solution }, NOW.plus(1));
     assert!(matches!(right.outcome, Ok(Answered::Valid { vote: None })));
     assert_eq!(right.state.kind(), Kind::ProofOfWork);
     assert_eq!(
