@@ -5,4 +5,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| watchword_passkey::requests::fuzz(data));
+fuzz_target!(|data: &[u8]| watchword_passkey_server::requests::fuzz(data));

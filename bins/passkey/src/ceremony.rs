@@ -4,7 +4,7 @@
 use watchword_http::{ApiError, StatusCode};
 use watchword_webauthn::{AuthenticationResponse, Credential, RelyingParty, UserVerification};
 
-use crate::records::Request;
+use crate::lifecycle::Request;
 
 /// The algorithms offered at registration, most preferred first (COSE identifiers): ES256,
 /// EdDSA, ES384, RS256, PS256.

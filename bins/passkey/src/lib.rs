@@ -24,19 +24,23 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use watchword_http::clients::{random_token, Client, Clients};
+use watchword_http::records::{self as store_records, Change};
 use watchword_http::{
-    header, ok, records as store_records, with_type, ApiError, App, Assets, Cors, Metrics,
-    RateLimit, Request, Response, Router, StatusCode,
+    header, ok, sha256_hex, ApiError, App, Assets, Cors, Metrics, RateLimit, Request, Response,
+    Router, StatusCode,
 };
 pub use watchword_http::{system_clock, Clock};
 use watchword_store::{Key, Store, MAX_TTL};
 
 pub mod ceremony;
 pub mod device;
+pub mod lifecycle;
 pub mod records;
 pub mod requests;
 
-use records::{Ceremony, Passkey, Token, User};
+pub use lifecycle::MAX_PASSKEYS;
+use lifecycle::{Ceremony, Completion, Lifecycle, Refused};
+use records::{Passkey, Token, User};
 use requests::{api_error, Attachment, Initiate};
 
 /// The surface name: store keys, metrics, client registry.
@@ -47,33 +51,17 @@ pub const ROLE_APP: &str = "app";
 pub const REQUEST_SECS: u64 = 300;
 /// How long a token waits for the site's validation, in seconds.
 pub const TOKEN_SECS: u64 = 300;
-/// The most passkeys one identity may hold, over all domains.
-pub const MAX_PASSKEYS: usize = 32;
 /// How long an expired or completed request is still reported as such.
 const GRACE_SECS: u64 = 60;
-/// Compare-and-swap retries before a request gives up with `503 contention`.
-const CAS_RETRIES: usize = 16;
 
 /// The `OpenAPI` document, also committed as `docs/passkey.openapi.json`.
 pub const OPENAPI: &str = include_str!("../../../docs/passkey.openapi.json");
 /// The browser SDK.
 pub const HEADLESS_JS: &[u8] = include_bytes!("../assets/headless.js");
 
-const INITIATE_PER_CLIENT: RateLimit = RateLimit {
-    name: "initiate-client",
-    limit: 600,
-    window: Duration::from_secs(60),
-};
-const CEREMONY_PER_IP: RateLimit = RateLimit {
-    name: "ceremony-ip",
-    limit: 60,
-    window: Duration::from_secs(60),
-};
-const VALIDATE_PER_CLIENT: RateLimit = RateLimit {
-    name: "validate-client",
-    limit: 1200,
-    window: Duration::from_secs(60),
-};
+const INITIATE_PER_CLIENT: RateLimit = RateLimit::per_minute("initiate-client", 600);
+const CEREMONY_PER_IP: RateLimit = RateLimit::per_minute("ceremony-ip", 60);
+const VALIDATE_PER_CLIENT: RateLimit = RateLimit::per_minute("validate-client", 1200);
 
 /// The assets the server publishes under `/assets/`.
 pub fn assets() -> Assets {
@@ -174,10 +162,8 @@ impl PasskeyService {
 
     /// The app serving this surface's routes and the SDK.
     pub fn app(self) -> App<Self> {
-        let store = self.store.clone();
-        let metrics = self.metrics.clone();
-        App::new(SURFACE, Arc::new(self), store, router())
-            .with_metrics(metrics)
+        let (store, metrics) = (self.store.clone(), self.metrics.clone());
+        <Self as watchword_http::Surface>::app(self, store, metrics)
             .with_assets(assets())
             .cors_request_headers("content-type, x-otpless-appid")
     }
@@ -208,20 +194,15 @@ impl PasskeyService {
             .ok_or_else(refused)
     }
 
-    async fn load_user(&self, handle: &str) -> Result<Option<(User, u64)>, ApiError> {
-        Ok(
-            match self
-                .store
-                .get_versioned(&records::user_key(handle)?)
-                .await?
-            {
-                Some(stored) => Some((
-                    store_records::decode(&stored.value, "user")?,
-                    stored.version,
-                )),
-                None => None,
-            },
-        )
+    async fn load_user(&self, handle: &str) -> Result<Option<User>, ApiError> {
+        match self
+            .store
+            .get_versioned(&records::user_key(handle)?)
+            .await?
+        {
+            Some(stored) => store_records::decode(&stored.value, "user").map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The user an identity is bound to, binding it to a new user the first time: of two
@@ -258,15 +239,14 @@ pub fn router() -> Router<PasskeyService> {
         .get("/auth/v1/webauthn/{requestId}", options)
         .post("/auth/v1/webauthn/{requestId}", complete)
         .post("/auth/v1/validate/token", validate)
-        .get("/openapi.json", openapi)
         .cors(
             "/auth/v1/webauthn/{requestId}",
             Cors::check(
                 |state: Arc<PasskeyService>, params: watchword_http::Params, origin: String| async move {
                     let Some(id) = params.get("requestId") else {
-                        return false;
+                        return Ok(false);
                     };
-                    allowed_origin(&state, id, &origin).await.unwrap_or(false)
+                    allowed_origin(&state, id, &origin).await
                 },
             ),
         )
@@ -285,10 +265,10 @@ async fn allowed_origin(state: &PasskeyService, id: &str, origin: &str) -> Resul
         // Unknown requests get their 404 from the handler.
         return Ok(true);
     };
-    let request: records::Request = store_records::decode(&stored.value, "request")?;
+    let lifecycle: Lifecycle = store_records::decode(&stored.value, "request")?;
     let client = state
         .clients
-        .get(state.store.as_ref(), &request.client_id)
+        .get(state.store.as_ref(), &lifecycle.request().client_id)
         .await?;
     Ok(client.is_some_and(|c| c.origins.iter().any(|o| o == origin)))
 }
@@ -320,12 +300,12 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         ));
     }
     state.limit(&INITIATE_PER_CLIENT, &client.id).await?;
-    let now = (state.clock)();
+    let now = state.clock.now().0;
     let identity = state.identity(&client.id, &body).await?;
     let has_passkey = state
         .load_user(&identity.user_handle)
         .await?
-        .is_some_and(|(user, _)| user.passkeys.iter().any(|p| p.rp_id == body.domain));
+        .is_some_and(|user| user.passkeys.iter().any(|p| p.rp_id == body.domain));
     let ceremony = match (body.registration, has_passkey) {
         (Some(true), _) | (None, false) => Ceremony::Registration,
         (Some(false) | None, true) => Ceremony::Authentication,
@@ -342,7 +322,7 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         user_id,
     } = identity;
     let request_id = random_token(&mut rand_core::OsRng, 24);
-    let record = records::Request {
+    let record = lifecycle::Request {
         client_id: client.id.clone(),
         identity_type: body.identity_type,
         identity_value: body.identity_value,
@@ -357,16 +337,15 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         spc: body.spc,
         created_at: now,
         expires_at: now + REQUEST_SECS,
-        done: false,
-        conditional: false,
     };
     let key = records::request_key(&request_id)?;
+    let ttl = ttl(record.expires_at, now);
     if !store_records::write_back(
         state.store.as_ref(),
         &key,
         None,
-        &record,
-        ttl(record.expires_at, now),
+        &Lifecycle::new(record),
+        ttl,
     )
     .await?
     {
@@ -391,6 +370,35 @@ fn request_not_found() -> ApiError {
     )
 }
 
+/// The answer to a refused transition of a request.
+fn refused(refusal: Refused) -> ApiError {
+    match refusal {
+        Refused::Completed => api_error(
+            StatusCode::CONFLICT,
+            Some("request_used"),
+            "this requestId was completed already; initiate a new one",
+        ),
+        Refused::Expired { .. } => api_error(
+            StatusCode::GONE,
+            Some("request_expired"),
+            "this requestId expired; initiate a new one",
+        ),
+        Refused::ConditionalRegistration => api_error(
+            StatusCode::CONFLICT,
+            Some("no_passkey"),
+            "this identity has no passkey to sign in with; run the request without conditional mediation to register one",
+        ),
+        Refused::OtherUsersPasskey => unknown_credential(),
+        Refused::TooManyPasskeys => api_error(
+            StatusCode::CONFLICT,
+            Some("too_many_passkeys"),
+            &format!("this identity has {MAX_PASSKEYS} passkeys already"),
+        ),
+        // The handlers complete a request with its own ceremony.
+        Refused::WrongCeremony { .. } => ApiError::internal(),
+    }
+}
+
 /// Loads a request the SDK may still run: known, not completed, not expired, and called with
 /// its client's app id when the SDK names one.
 async fn open_request(
@@ -398,7 +406,7 @@ async fn open_request(
     request: &Request,
     id: &str,
     now: u64,
-) -> Result<(Key, records::Request, u64), ApiError> {
+) -> Result<(Key, Lifecycle), ApiError> {
     if !is_request_id(id) {
         return Err(request_not_found());
     }
@@ -408,21 +416,8 @@ async fn open_request(
         .get_versioned(&key)
         .await?
         .ok_or_else(request_not_found)?;
-    let record: records::Request = store_records::decode(&stored.value, "request")?;
-    if record.done {
-        return Err(api_error(
-            StatusCode::CONFLICT,
-            Some("request_used"),
-            "this requestId was completed already; initiate a new one",
-        ));
-    }
-    if now >= record.expires_at {
-        return Err(api_error(
-            StatusCode::GONE,
-            Some("request_expired"),
-            "this requestId expired; initiate a new one",
-        ));
-    }
+    let lifecycle: Lifecycle = store_records::decode(&stored.value, "request")?;
+    let record = lifecycle.check_open(now).map_err(refused)?;
     if let Some(app_id) = request.header("x-otpless-appid") {
         let client = state
             .clients
@@ -436,38 +431,41 @@ async fn open_request(
             ));
         }
     }
-    Ok((key, record, stored.version))
+    Ok((key, lifecycle))
 }
 
 #[allow(clippy::too_many_lines)] // the two option documents, written out as the spec lists them
 async fn options(state: Arc<PasskeyService>, request: Request) -> Result<Response, ApiError> {
     state
-        .limit(&CEREMONY_PER_IP, &request.client_ip().to_string())
+        .limit(&CEREMONY_PER_IP, &request.client_network())
         .await?;
-    let now = (state.clock)();
+    let now = state.clock.now().0;
     let id = request.param("requestId")?;
-    let (key, mut record, version) = open_request(&state, &request, id, now).await?;
+    let (key, lifecycle) = open_request(&state, &request, id, now).await?;
     let conditional = request.query("mediation").as_deref() == Some("conditional");
-    if conditional && record.ceremony == Ceremony::Registration {
-        return Err(api_error(
-            StatusCode::CONFLICT,
-            Some("no_passkey"),
-            "this identity has no passkey to sign in with; run the request without conditional mediation to register one",
-        ));
+    let mut transition = lifecycle.options(conditional, now).map_err(refused)?;
+    if transition.changed {
+        // The first conditional call: remembered, so the completion may pick any passkey.
+        transition.state = store_records::transact(
+            state.store.as_ref(),
+            &key,
+            "request",
+            |stored: Option<Lifecycle>| {
+                let stored = stored.ok_or_else(request_not_found)?;
+                let ttl = ttl(stored.request().expires_at, now);
+                let next = stored.options(conditional, now).map_err(refused)?;
+                let change = if next.changed {
+                    Change::Put(next.state.clone(), ttl)
+                } else {
+                    Change::Keep
+                };
+                Ok((change, next.state))
+            },
+        )
+        .await?;
     }
-    if conditional && !record.conditional {
-        record.conditional = true;
-        let ttl = ttl(record.expires_at, now);
-        if !store_records::write_back(state.store.as_ref(), &key, Some(version), &record, ttl)
-            .await?
-        {
-            return Err(store_records::contention("request"));
-        }
-    }
-    let user = state
-        .load_user(&record.user_handle)
-        .await?
-        .map(|(user, _)| user);
+    let record = transition.state.request();
+    let user = state.load_user(&record.user_handle).await?;
     let passkeys: Vec<&Passkey> = user
         .iter()
         .flat_map(|u| u.passkeys.iter())
@@ -570,8 +568,11 @@ fn no_store(mut response: Response) -> Response {
 
 /// What a verified response leads to, before anything is stored.
 enum Verified {
-    /// A new passkey for the request's user.
-    Registration(watchword_webauthn::Credential),
+    /// A new passkey for the request's user, who holds `held` passkeys now.
+    Registration {
+        credential: watchword_webauthn::Credential,
+        held: usize,
+    },
     /// A sign-in with the passkey `credential_id` of the user with `handle`.
     Authentication {
         handle: String,
@@ -583,10 +584,13 @@ enum Verified {
 async fn complete(state: Arc<PasskeyService>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let ip = request.client_ip();
-    state.limit(&CEREMONY_PER_IP, &ip.to_string()).await?;
+    state
+        .limit(&CEREMONY_PER_IP, &request.client_network())
+        .await?;
     let id = request.param("requestId")?;
-    let now = (state.clock)();
-    let (key, record, _) = open_request(&state, &request, id, now).await?;
+    let now = state.clock.now().0;
+    let (key, lifecycle) = open_request(&state, &request, id, now).await?;
+    let record = lifecycle.request();
     let client = state
         .clients
         .get(store, &record.client_id)
@@ -602,21 +606,29 @@ async fn complete(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     // Verify first (nothing is stored on a refusal, and the request stays open), then redeem
     // the request, then store: a response counts once, and only a redeemed one changes state.
     let verified = match record.ceremony {
-        Ceremony::Registration => Verified::Registration(ceremony::verify_registration(
-            &record,
-            &client.origins,
-            body,
-            now,
-        )?),
+        Ceremony::Registration => {
+            let credential = ceremony::verify_registration(record, &client.origins, body, now)?;
+            let held = state
+                .load_user(&record.user_handle)
+                .await?
+                .map_or(0, |user| user.passkeys.len());
+            Verified::Registration { credential, held }
+        }
         Ceremony::Authentication => {
             let top_origin = request.header("origin").unwrap_or_default();
-            verify_sign_in(&state, &client, &record, body, top_origin).await?
+            verify_sign_in(&state, &client, &lifecycle, body, top_origin).await?
         }
     };
-    redeem(store, &key, now).await?;
+    let completion = match &verified {
+        Verified::Registration { held, .. } => Completion::Registration { held: *held },
+        Verified::Authentication { handle, .. } => Completion::Authentication {
+            user_handle: handle,
+        },
+    };
+    redeem(store, &key, completion, now).await?;
     let (user, ceremony) = match verified {
-        Verified::Registration(credential) => (
-            store_passkey(&state, &client, &record, credential, now).await?,
+        Verified::Registration { credential, .. } => (
+            store_passkey(&state, &client, record, credential, now).await?,
             Ceremony::Registration,
         ),
         Verified::Authentication {
@@ -663,32 +675,21 @@ async fn complete(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     }))))
 }
 
-fn request_used() -> ApiError {
-    api_error(
-        StatusCode::CONFLICT,
-        Some("request_used"),
-        "this requestId was completed already; initiate a new one",
-    )
-}
-
-/// Marks the request completed, once: of two completions, the second gets `409 request_used`.
-async fn redeem(store: &dyn Store, key: &Key, now: u64) -> Result<(), ApiError> {
-    for _ in 0..CAS_RETRIES {
-        let stored = store
-            .get_versioned(key)
-            .await?
-            .ok_or_else(request_not_found)?;
-        let mut record: records::Request = store_records::decode(&stored.value, "request")?;
-        if record.done {
-            return Err(request_used());
-        }
-        record.done = true;
-        let ttl = ttl(record.expires_at, now);
-        if store_records::write_back(store, key, Some(stored.version), &record, ttl).await? {
-            return Ok(());
-        }
-    }
-    Err(store_records::contention("request"))
+/// Completes the request with a verified ceremony, once: of two completions, the second gets
+/// `409 request_used`.
+async fn redeem(
+    store: &dyn Store,
+    key: &Key,
+    completion: Completion<'_>,
+    now: u64,
+) -> Result<(), ApiError> {
+    store_records::transact(store, key, "request", |stored: Option<Lifecycle>| {
+        let stored = stored.ok_or_else(request_not_found)?;
+        let ttl = ttl(stored.request().expires_at, now);
+        let next = stored.complete(completion, now).map_err(refused)?;
+        Ok((Change::Put(next, ttl), ()))
+    })
+    .await
 }
 
 fn unknown_credential() -> ApiError {
@@ -699,100 +700,135 @@ fn unknown_credential() -> ApiError {
     )
 }
 
-/// Stores a verified registration's passkey with the request's user (created with it).
+/// Stores a verified registration's passkey with the request's user (created with it): claims
+/// the credential id first, create-only, then adds the passkey to the user, and withdraws the
+/// claim if that fails. So a stored passkey is always found at sign-in, and of two
+/// registrations of one credential id the second gets `409 credential_exists`.
 async fn store_passkey(
     state: &PasskeyService,
     client: &Client,
-    record: &records::Request,
+    record: &lifecycle::Request,
     credential: watchword_webauthn::Credential,
     now: u64,
 ) -> Result<User, ApiError> {
     let store = state.store.as_ref();
-    let credential_field = records::credential_field(&credential.id);
+    let claim = records::credential_key(&credential.id)?;
     let passkey = Passkey {
         rp_id: record.domain.clone(),
         credential,
         created_at: now,
         last_used_at: None,
     };
-    let key = records::user_key(&record.user_handle)?;
-    for _ in 0..CAS_RETRIES {
-        if store
-            .config_get(&records::credentials(), &credential_field)
-            .await?
-            .is_some()
-        {
-            return Err(api_error(
-                StatusCode::CONFLICT,
-                Some("credential_exists"),
-                "this passkey is registered already",
-            ));
-        }
-        let (mut user, version) = match state.load_user(&record.user_handle).await? {
-            Some((user, version)) => (user, Some(version)),
-            None => (
-                User {
-                    user_id: record.user_id.clone(),
-                    client_id: client.id.clone(),
-                    identity_type: record.identity_type,
-                    identity_value: record.identity_value.clone(),
-                    passkeys: Vec::new(),
-                    created_at: now,
-                },
-                None,
-            ),
-        };
-        if user.passkeys.len() >= MAX_PASSKEYS {
-            return Err(api_error(
-                StatusCode::CONFLICT,
-                Some("too_many_passkeys"),
-                "this identity has 32 passkeys already",
-            ));
-        }
-        user.passkeys.push(passkey.clone());
-        if !store_records::write_back(store, &key, version, &user, MAX_TTL).await? {
-            continue;
-        }
-        store
-            .config_put(
-                &records::credentials(),
-                &credential_field,
-                record.user_handle.as_bytes(),
-            )
-            .await?;
-        refresh_identity(store, &user, &record.user_handle).await?;
-        return Ok(user);
+    if !store
+        .put_new(&claim, record.user_handle.as_bytes(), MAX_TTL)
+        .await?
+    {
+        return Err(api_error(
+            StatusCode::CONFLICT,
+            Some("credential_exists"),
+            "this passkey is registered already",
+        ));
     }
-    Err(store_records::contention("user"))
+    let key = records::user_key(&record.user_handle)?;
+    let added = store_records::transact(store, &key, "user", |stored: Option<User>| {
+        let mut user = stored.unwrap_or_else(|| User {
+            user_id: record.user_id.clone(),
+            client_id: client.id.clone(),
+            identity_type: record.identity_type,
+            identity_value: record.identity_value.clone(),
+            passkeys: Vec::new(),
+            created_at: now,
+        });
+        // Checked again here, atomically with the write, for concurrent registrations.
+        lifecycle::check_room(user.passkeys.len()).map_err(refused)?;
+        user.passkeys.push(passkey.clone());
+        Ok((Change::Put(user.clone(), MAX_TTL), user))
+    })
+    .await;
+    let user = match added {
+        Ok(user) => user,
+        Err(error) => {
+            withdraw_claim(store, &claim, &key, &passkey.credential.id).await;
+            return Err(error);
+        }
+    };
+    refresh_identity(store, &user, &record.user_handle).await?;
+    Ok(user)
+}
+
+/// Deletes the claim of a credential id whose passkey was not stored, so that it may register
+/// again. The claim stays when the passkey may have been stored after all (the store failed
+/// after the write, or cannot say), since a passkey without its claim would never sign in.
+async fn withdraw_claim(store: &dyn Store, claim: &Key, user_key: &Key, credential_id: &[u8]) {
+    let stored = match store.get_versioned(user_key).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            tracing::warn!(%error, "a credential claim is kept: the user could not be read");
+            return;
+        }
+    };
+    let held = match stored {
+        Some(stored) => match store_records::decode::<User>(&stored.value, "user") {
+            Ok(user) => user
+                .passkeys
+                .iter()
+                .any(|p| p.credential.id == credential_id),
+            Err(_) => return,
+        },
+        None => false,
+    };
+    if !held {
+        if let Err(error) = store.delete(claim).await {
+            tracing::warn!(%error, "a credential claim was not withdrawn");
+        }
+    }
+}
+
+/// The handle of the user whose passkey `credential_id` is. A passkey registered before the
+/// index moved to per-credential keys is found in the old table and copied forward, so
+/// upgrading signs nobody out.
+async fn credential_owner(
+    store: &dyn Store,
+    credential_id: &[u8],
+) -> Result<Option<String>, ApiError> {
+    let key = records::credential_key(credential_id)?;
+    if let Some(bytes) = store.get(&key).await? {
+        return Ok(String::from_utf8(bytes).ok());
+    }
+    let field = sha256_hex(credential_id);
+    let Some(bytes) = store
+        .config_get(&records::legacy_credentials()?, &field)
+        .await?
+    else {
+        return Ok(None);
+    };
+    store.put_new(&key, &bytes, MAX_TTL).await?;
+    Ok(String::from_utf8(bytes).ok())
 }
 
 /// Verifies a sign-in with one of the user's passkeys, without storing anything.
 async fn verify_sign_in(
     state: &PasskeyService,
     client: &Client,
-    record: &records::Request,
+    lifecycle: &Lifecycle,
     body: &str,
     top_origin: &str,
 ) -> Result<Verified, ApiError> {
+    let record = lifecycle.request();
     let response = ceremony::parse_authentication(body)?;
-    let handle = state
-        .store
-        .config_get(
-            &records::credentials(),
-            &records::credential_field(response.raw_id()),
-        )
+    let handle = credential_owner(state.store.as_ref(), response.raw_id())
         .await?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(unknown_credential)?;
-    let (user, _) = state
+    let user = state
         .load_user(&handle)
         .await?
         .ok_or_else(unknown_credential)?;
-    // A passkey of another user only signs in when the page let the user pick (conditional
-    // mediation), and never across clients.
-    if user.client_id != client.id || (handle != record.user_handle && !record.conditional) {
+    // Never across clients; within one, the lifecycle's rule on other users' passkeys, checked
+    // before verifying so the refusal reads the same whatever the signature.
+    if user.client_id != client.id {
         return Err(unknown_credential());
     }
+    lifecycle.check_signer(&handle).map_err(refused)?;
     let allowed: Vec<Vec<u8>> = user
         .passkeys
         .iter()
@@ -855,12 +891,10 @@ async fn record_sign_in(
     result: &watchword_webauthn::Authentication,
     now: u64,
 ) -> Result<User, ApiError> {
+    let store = state.store.as_ref();
     let key = records::user_key(handle)?;
-    for _ in 0..CAS_RETRIES {
-        let (mut user, version) = state
-            .load_user(handle)
-            .await?
-            .ok_or_else(unknown_credential)?;
+    let user = store_records::transact(store, &key, "user", |stored: Option<User>| {
+        let mut user = stored.ok_or_else(unknown_credential)?;
         let passkey = user
             .passkeys
             .iter_mut()
@@ -868,14 +902,19 @@ async fn record_sign_in(
             .ok_or_else(unknown_credential)?;
         passkey.credential.update(result);
         passkey.last_used_at = Some(now);
-        if store_records::write_back(state.store.as_ref(), &key, Some(version), &user, MAX_TTL)
-            .await?
-        {
-            refresh_identity(state.store.as_ref(), &user, handle).await?;
-            return Ok(user);
-        }
-    }
-    Err(store_records::contention("user"))
+        Ok((Change::Put(user.clone(), MAX_TTL), user))
+    })
+    .await?;
+    refresh_identity(store, &user, handle).await?;
+    // The passkey's claim lives as long as its user, rewritten with a fresh lifetime too.
+    store
+        .put(
+            &records::credential_key(credential_id)?,
+            handle.as_bytes(),
+            MAX_TTL,
+        )
+        .await?;
+    Ok(user)
 }
 
 async fn validate(state: Arc<PasskeyService>, request: Request) -> Result<Response, ApiError> {
@@ -898,7 +937,7 @@ async fn validate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         return Err(invalid());
     }
     store.take(&key).await?.ok_or_else(invalid)?;
-    let now = (state.clock)();
+    let now = state.clock.now().0;
     let time = |at: u64| watchword_token::timestamp::format(watchword_token::UnixTime(at));
     let device = device::parse(&token.user_agent);
     state.metrics.inc(
@@ -925,6 +964,32 @@ async fn validate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     }))))
 }
 
-async fn openapi(_: Arc<PasskeyService>, _: Request) -> Result<Response, ApiError> {
-    Ok(with_type(StatusCode::OK, "application/json", OPENAPI))
+/// The flags of `watchword-passkey` (it has none of its own yet: clients are managed with
+/// `watchword client`).
+#[derive(Debug, clap::Args)]
+pub struct PasskeyArgs {}
+
+impl watchword_http::Surface for PasskeyService {
+    type State = PasskeyService;
+    type Args = PasskeyArgs;
+    const NAME: &'static str = SURFACE;
+    const PORT: u16 = 8084;
+    const SUMMARY: &'static str = "OTPless-compatible passkey (WebAuthn) sign-in";
+    const OPENAPI: &'static str = OPENAPI;
+    // WebAuthn refuses IP addresses as relying party ids: the demo runs on `localhost`.
+    const DEMO: Option<watchword_http::DemoPage> = Some(watchword_http::DemoPage {
+        path: "/passkey",
+        host: Some("localhost"),
+    });
+
+    fn router() -> Router<Self> {
+        router()
+    }
+
+    fn build(
+        _: &PasskeyArgs,
+        env: &watchword_http::Env,
+    ) -> Result<App<PasskeyService>, watchword_http::BuildError> {
+        Ok(PasskeyService::new(env.store.clone(), env.clock.clone()).app())
+    }
 }

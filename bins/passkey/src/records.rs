@@ -2,79 +2,20 @@
 //!
 //! | record | key | kept |
 //! |---|---|---|
-//! | a sign-in request | `ww:passkey:request:{<SHA-256 of the requestId>}` | its lifetime and a minute |
+//! | a sign-in request ([`Lifecycle`](crate::lifecycle::Lifecycle)) | `ww:passkey:request:{<SHA-256 of the requestId>}` | its lifetime and a minute |
 //! | a user and their passkeys | `ww:passkey:user:{<SHA-256 of the user handle>}` | ten years from the last change |
 //! | identity → user | `ww:passkey:identity:{<SHA-256 of client, type, value>}` | ten years from the first request |
-//! | credential id → user handle | table `ww:{passkey:credential}`, field SHA-256 of the credential id | always |
+//! | credential id → user handle | `ww:passkey:credential:{<SHA-256 of the credential id>}` | ten years from the last sign-in |
+//! | the same, as earlier versions kept it | table `ww:{passkey:credential}` | read on a miss, copied forward |
 //! | a token | `ww:passkey:token:{<SHA-256 of the token>}` | its lifetime |
 
 use serde::{Deserialize, Serialize};
 use watchword_http::{sha256_hex, ApiError};
-use watchword_store::{Key, Table};
+use watchword_store::Key;
 
-use crate::requests::{Attachment, IdentityType, Spc};
+use crate::lifecycle::Ceremony;
+use crate::requests::IdentityType;
 use crate::SURFACE;
-
-/// Which ceremony a request runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Ceremony {
-    /// `navigator.credentials.create`: a new passkey.
-    Registration,
-    /// `navigator.credentials.get`: sign in with a passkey.
-    Authentication,
-}
-
-impl Ceremony {
-    /// The `type` of the identity in the validate answer.
-    pub fn kind(self) -> &'static str {
-        match self {
-            Ceremony::Registration => "REGISTRATION",
-            Ceremony::Authentication => "LOGIN",
-        }
-    }
-}
-
-/// A sign-in request, from `initiate` until the SDK completes it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    /// The client that initiated it.
-    pub client_id: String,
-    /// The identity it is for.
-    pub identity_type: IdentityType,
-    /// The identity's value.
-    pub identity_value: String,
-    /// The relying party's name.
-    pub rp_name: String,
-    /// The RP ID.
-    pub domain: String,
-    /// The user's display name.
-    pub user_display_name: String,
-    /// Allowed authenticators.
-    pub attachment: Attachment,
-    /// What the SDK runs.
-    pub ceremony: Ceremony,
-    /// The user's handle (base64url), existing or drawn for a first registration.
-    pub user_handle: String,
-    /// The user id reported to the site.
-    pub user_id: String,
-    /// The challenge (base64url of 32 random bytes).
-    pub challenge: String,
-    /// Secure Payment Confirmation details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spc: Option<Spc>,
-    /// Unix seconds.
-    pub created_at: u64,
-    /// Unix seconds; the request is refused at and after.
-    pub expires_at: u64,
-    /// Whether a ceremony completed it (each request completes once).
-    pub done: bool,
-    /// Whether the SDK asked for conditional mediation (autofill), which lets the user pick
-    /// any of their passkeys for the domain, possibly another identity's of the same client.
-    #[serde(default)]
-    pub conditional: bool,
-}
 
 /// One registered passkey.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,17 +107,19 @@ pub fn identity_key(field: &str) -> Result<Key, ApiError> {
     key("identity", field)
 }
 
-/// The table from credential ids to user handles.
-pub fn credentials() -> Table {
-    Table::new(SURFACE, "credential").unwrap_or_else(|_| unreachable!("a valid table name"))
-}
-
 /// The id of an identity of `client`: the SHA-256 of client, type and value.
 pub fn identity_field(client: &str, kind: IdentityType, value: &str) -> String {
     sha256_hex(format!("{client}\n{}\n{value}", kind.as_str()).as_bytes())
 }
 
-/// The field of a credential id in [`credentials`].
-pub fn credential_field(credential_id: &[u8]) -> String {
-    sha256_hex(credential_id)
+/// The table where earlier versions kept credential ids (field: SHA-256 of the id). Read only:
+/// a sign-in with a passkey found there copies its entry to [`credential_key`].
+pub fn legacy_credentials() -> Result<watchword_store::Table, ApiError> {
+    watchword_store::Table::new(SURFACE, "credential").map_err(|_| ApiError::internal())
+}
+
+/// The key of the index entry of a credential id: the handle of the user whose passkey it is.
+/// A registration claims it before it stores the passkey, so every stored passkey is found.
+pub fn credential_key(credential_id: &[u8]) -> Result<Key, ApiError> {
+    key("credential", &sha256_hex(credential_id))
 }

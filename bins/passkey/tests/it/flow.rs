@@ -13,7 +13,7 @@ const PAGE: Page<'static> = Page {
 };
 
 /// Initiate, fetch the options and register a passkey: the passkey and the token.
-async fn register(h: &Harness, email: &str) -> (Passkey, String) {
+pub(crate) async fn register(h: &Harness, email: &str) -> (Passkey, String) {
     let id = h.initiate(email, serde_json::json!({})).await;
     let options = h.options(&id).await.json();
     assert_eq!(options["ceremony"], "registration");

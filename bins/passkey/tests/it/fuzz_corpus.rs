@@ -4,10 +4,10 @@
 fn every_seed_runs_clean() {
     let seeds = watchword_testkit::fuzz_seeds("passkey_requests");
     for (name, bytes) in &seeds {
-        watchword_passkey::requests::fuzz(bytes);
+        watchword_passkey_server::requests::fuzz(bytes);
         if name.starts_with("initiate-") {
             assert!(
-                watchword_passkey::requests::parse_initiate(bytes).is_ok(),
+                watchword_passkey_server::requests::parse_initiate(bytes).is_ok(),
                 "{name}"
             );
         }

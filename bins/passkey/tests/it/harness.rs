@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use watchword_http::clients::NewClient;
-use watchword_passkey::{PasskeyService, ROLE_APP};
+use watchword_passkey_server::{PasskeyService, ROLE_APP};
 use watchword_store::testing::RedisServer;
+use watchword_store::Store;
 use watchword_testkit::http::{request, send_raw, Reply};
 
 pub(crate) const START: u64 = 1_800_000_000;
@@ -16,7 +17,7 @@ pub(crate) const DOMAIN: &str = "shop.test";
 pub(crate) const ORIGIN: &str = "https://shop.test";
 
 pub(crate) struct Harness {
-    pub(crate) _redis: RedisServer,
+    redis: RedisServer,
     pub(crate) replicas: Vec<SocketAddr>,
     pub(crate) client_id: String,
     pub(crate) secret: String,
@@ -26,10 +27,18 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) async fn start(replicas: usize) -> Self {
+        Self::start_with(replicas, |store| store).await
+    }
+
+    /// Replicas whose store is `wrap` of the Redis store (to inject faults).
+    pub(crate) async fn start_with(
+        replicas: usize,
+        wrap: impl Fn(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Self {
         let redis = RedisServer::start().expect("redis-server");
         let store = watchword_store::open(&redis.url()).expect("store");
         let clock = Arc::new(AtomicU64::new(START));
-        let service = PasskeyService::new(store.clone(), watchword_passkey::system_clock());
+        let service = PasskeyService::new(store.clone(), watchword_passkey_server::system_clock());
         let created = service
             .clients()
             .add(
@@ -39,21 +48,23 @@ impl Harness {
                     name: "shop".into(),
                     origins: vec![ORIGIN.into()],
                     scopes: vec![DOMAIN.into()],
-                    app_id: Some(watchword_passkey::new_app_id(&mut rand_core::OsRng)),
+                    app_id: Some(watchword_passkey_server::new_app_id(&mut rand_core::OsRng)),
                     ..NewClient::default()
                 },
                 &mut rand_core::OsRng,
-                START,
+                watchword_http::UnixTime(START),
             )
             .await
             .expect("client");
         let mut addrs = Vec::new();
         for _ in 0..replicas {
             let clock = clock.clone();
-            let replica_store = watchword_store::open(&redis.url()).expect("store");
+            let replica_store = wrap(watchword_store::open(&redis.url()).expect("store"));
             let service = PasskeyService::new(
                 replica_store,
-                Arc::new(move || clock.load(Ordering::SeqCst)),
+                watchword_http::Clock::from_fn(move || {
+                    watchword_http::UnixTime(clock.load(Ordering::SeqCst))
+                }),
             );
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             addrs.push(listener.local_addr().expect("addr"));
@@ -65,13 +76,18 @@ impl Harness {
             );
         }
         Self {
-            _redis: redis,
+            redis,
             replicas: addrs,
             client_id: created.client.id,
             secret: created.secret,
             app_id: created.client.app_id.unwrap_or_default(),
             clock,
         }
+    }
+
+    /// A store on the servers' Redis, to look at what they wrote.
+    pub(crate) fn store(&self) -> Arc<dyn Store> {
+        watchword_store::open(&self.redis.url()).expect("store")
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {

@@ -1,7 +1,9 @@
 //! The passkey surface over loopback, against a real `redis-server`.
 
 mod authenticator;
+mod faults;
 mod flow;
 mod fuzz_corpus;
 mod harness;
+mod lifecycle;
 mod requests;
