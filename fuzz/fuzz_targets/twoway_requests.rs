@@ -4,4 +4,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| watchword_twoway::requests::fuzz(data));
+fuzz_target!(|data: &[u8]| watchword_twoway_server::requests::fuzz(data));

@@ -22,9 +22,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use watchword_http::clients::{random_token, Client, Clients};
+use watchword_http::records::Change;
 use watchword_http::{
-    header, ok, records, with_type, ApiError, App, Metrics, RateLimit, Request, Response, Router,
-    StatusCode,
+    check_in_order, header, ok, records, with_type, ApiError, App, Metrics, RateLimit, Request,
+    Response, Router, StatusCode,
 };
 pub use watchword_http::{system_clock, Clock};
 use watchword_otp::{Completion, Pairing, PairingConfig};
@@ -46,37 +47,15 @@ pub const ROLE_PORTAL: &str = "portal";
 pub const REGISTRATION_TOKEN_SECS: u64 = 300;
 /// How long after expiry a pairing is still reported as `expired` rather than unknown.
 const GRACE_SECS: u64 = 60;
-/// Compare-and-swap retries before a request gives up with `503 contention`.
-const CAS_RETRIES: usize = 16;
 
 /// The `OpenAPI` document, also committed as `docs/twoway.openapi.json`.
 pub const OPENAPI: &str = include_str!("../../../docs/twoway.openapi.json");
 
-const INIT_PER_APP: RateLimit = RateLimit {
-    name: "init-app",
-    limit: 600,
-    window: Duration::from_secs(60),
-};
-const INIT_PER_IP: RateLimit = RateLimit {
-    name: "init-ip",
-    limit: 30,
-    window: Duration::from_secs(60),
-};
-const COMPLETE_PER_IP: RateLimit = RateLimit {
-    name: "complete-ip",
-    limit: 60,
-    window: Duration::from_secs(60),
-};
-const PORTAL_PER_CLIENT: RateLimit = RateLimit {
-    name: "portal-client",
-    limit: 600,
-    window: Duration::from_secs(60),
-};
-const PORTAL_PER_USER: RateLimit = RateLimit {
-    name: "portal-user",
-    limit: 10,
-    window: Duration::from_secs(60),
-};
+const INIT_PER_APP: RateLimit = RateLimit::per_minute("init-app", 600);
+const INIT_PER_IP: RateLimit = RateLimit::per_minute("init-ip", 30);
+const COMPLETE_PER_IP: RateLimit = RateLimit::per_minute("complete-ip", 60);
+const PORTAL_PER_CLIENT: RateLimit = RateLimit::per_minute("portal-client", 600);
+const PORTAL_PER_USER: RateLimit = RateLimit::per_minute("portal-user", 10);
 
 /// The surface's shared state.
 pub struct Twoway {
@@ -110,11 +89,11 @@ impl Twoway {
         issuer: String,
         pairing: PairingConfig,
         clock: Clock,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ConfigError> {
         if keys.signing_kid().is_none() {
-            return Err("the twoway key ring has no signing key".into());
+            return Err(ConfigError::NoSigningKey);
         }
-        let clients = Clients::new(SURFACE).map_err(|e| e.to_string())?;
+        let clients = Clients::new(SURFACE)?;
         Ok(Self {
             store,
             clients,
@@ -133,9 +112,78 @@ impl Twoway {
 
     /// The app serving this surface's routes.
     pub fn app(self) -> App<Self> {
-        let store = self.store.clone();
-        let metrics = self.metrics.clone();
-        App::new(SURFACE, Arc::new(self), store, router()).with_metrics(metrics)
+        let (store, metrics) = (self.store.clone(), self.metrics.clone());
+        <Self as watchword_http::Surface>::app(self, store, metrics)
+    }
+}
+
+/// Why a twoway server could not be configured.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The key ring has no key to sign registration tokens with.
+    #[error("the twoway key ring has no signing key")]
+    NoSigningKey,
+    /// The signing key file is unusable.
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+    /// The pairing settings are out of range.
+    #[error("pairing settings: {0}")]
+    Pairing(#[from] watchword_otp::Error),
+    /// The store refused the surface's key names (a bug).
+    #[error("store keys: {0}")]
+    Store(#[from] watchword_store::Error),
+}
+
+/// The flags of `watchword-twoway`.
+#[derive(Debug, clap::Args)]
+pub struct TwowayArgs {
+    /// Private Ed25519 JWK signing registration tokens (the output of `watchword keys
+    /// generate`). Without it a key is generated at start and tokens stop verifying at restart.
+    #[arg(long, env = "WATCHWORD_TWOWAY_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<std::path::PathBuf>,
+    /// Public base URL, the `iss` of registration tokens [default: http://<listen>].
+    #[arg(long, env = "WATCHWORD_TWOWAY_ISSUER")]
+    pub issuer: Option<String>,
+    /// Lifetime of a pairing, in seconds (30 to 3600).
+    #[arg(long, env = "WATCHWORD_TWOWAY_LIFETIME", default_value_t = 300)]
+    pub lifetime: u64,
+    /// Wrong response codes before a pairing is burned (1 to 10).
+    #[arg(long, env = "WATCHWORD_TWOWAY_ATTEMPTS", default_value_t = 5)]
+    pub attempts: u8,
+}
+
+impl watchword_http::Surface for Twoway {
+    type State = Twoway;
+    type Args = TwowayArgs;
+    const NAME: &'static str = SURFACE;
+    const PORT: u16 = 8085;
+    const SUMMARY: &'static str = "two-way OTP device pairing (Token Server compatible)";
+    const OPENAPI: &'static str = OPENAPI;
+    const DEMO: Option<watchword_http::DemoPage> = Some(watchword_http::DemoPage {
+        path: "/twoway/device",
+        host: None,
+    });
+
+    fn router() -> Router<Self> {
+        router()
+    }
+
+    fn build(
+        args: &TwowayArgs,
+        env: &watchword_http::Env,
+    ) -> Result<App<Twoway>, watchword_http::BuildError> {
+        let pairing = PairingConfig::new()
+            .with_lifetime_secs(args.lifetime)
+            .and_then(|c| c.with_max_attempts(args.attempts))
+            .map_err(ConfigError::from)?;
+        let keys = keys::load_or_generate(args.signing_key.as_deref(), &mut env.rng.clone())
+            .map_err(ConfigError::from)?;
+        let issuer = args
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", env.listen));
+        Ok(Twoway::new(env.store.clone(), keys, issuer, pairing, env.clock.clone())?.app())
     }
 }
 
@@ -146,7 +194,6 @@ pub fn router() -> Router<Twoway> {
         .post("/oauth/custom-registration/{idp}/complete", complete)
         .post("/portal/v1/{idp}/response-code", portal)
         .get("/.well-known/jwks.json", jwks)
-        .get("/openapi.json", openapi)
 }
 
 /// What the store holds per transaction: the pairing and whose it is.
@@ -202,36 +249,34 @@ fn encode(record: &Record) -> Result<Vec<u8>, ApiError> {
     records::encode(record)
 }
 
-fn decode(bytes: &[u8]) -> Result<Record, ApiError> {
-    records::decode(bytes, "pairing")
-}
-
-/// Stores `next` if the stored version is still `version`; `false` when another request
-/// changed the pairing first. The outcome of a transition is reported only after this wins.
-async fn write_back(
-    store: &dyn Store,
-    key: &Key,
-    version: u64,
-    next: Record,
-    now: u64,
-) -> Result<bool, ApiError> {
-    let ttl = ttl(next.pairing.expires_at().0, now);
-    records::write_back(store, key, Some(version), &next, ttl).await
-}
-
-fn contention() -> ApiError {
-    records::contention("pairing")
+/// What to store after a transition: the record with its next pairing state, when it changed.
+fn write(record: Record, next: Pairing, changed: bool, now: u64) -> Change<Record> {
+    if !changed {
+        return Change::Keep;
+    }
+    let ttl = ttl(next.expires_at().0, now);
+    Change::Put(
+        Record {
+            pairing: next,
+            ..record
+        },
+        ttl,
+    )
 }
 
 async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let (app, idp) = caller(&state, &request, ROLE_APP).await?;
     requests::parse_init(request.body())?;
-    INIT_PER_APP.check(store, SURFACE, &app.id).await?;
-    INIT_PER_IP
-        .check(store, SURFACE, &request.client_ip().to_string())
-        .await?;
-    let now = (state.clock)();
+    // The caller's own limit first: one client over it must not spend the app's budget.
+    let network = request.client_network();
+    check_in_order(
+        store,
+        SURFACE,
+        &[(&INIT_PER_IP, &network), (&INIT_PER_APP, &app.id)],
+    )
+    .await?;
+    let now = state.clock.now().0;
     // Client codes are short: on the rare collision with a live pairing, draw again.
     for _ in 0..4 {
         let init = Pairing::init(&state.pairing, &mut rand_core::OsRng, UnixTime(now));
@@ -290,63 +335,27 @@ async fn complete(state: Arc<Twoway>, request: Request) -> Result<Response, ApiE
     let (app, idp) = caller(&state, &request, ROLE_APP).await?;
     let body: CompleteRequest = requests::parse_complete(request.body())?;
     COMPLETE_PER_IP
-        .check(store, SURFACE, &request.client_ip().to_string())
+        .check(store, SURFACE, &request.client_network())
         .await?;
     let key = pairing_key(&watchword_otp::pairing::transaction_key(
         &body.transaction_id,
     ))?;
-    for _ in 0..CAS_RETRIES {
-        let now = (state.clock)();
-        let Some(stored) = store.get_versioned(&key).await? else {
-            return Ok(completion(
-                &state,
-                &app,
-                idp,
-                &body,
-                Completion::transaction_gone(),
-                now,
-            ));
-        };
-        let record = decode(&stored.value)?;
+    let now = state.clock.now().0;
+    let outcome = records::transact(store, &key, "pairing", |record: Option<Record>| {
         // Another app's or another provider's transaction is reported as unknown: nothing to learn.
-        if record.idp != idp || record.app != app.id {
-            return Ok(completion(
-                &state,
-                &app,
-                idp,
-                &body,
-                Completion::transaction_gone(),
-                now,
-            ));
-        }
-        let transition = record
-            .pairing
-            .complete(&body.transaction_id, &body.data, UnixTime(now));
-        if transition.changed
-            && !write_back(
-                store,
-                &key,
-                stored.version,
-                Record {
-                    pairing: transition.state,
-                    ..record
-                },
-                now,
-            )
-            .await?
-        {
-            continue;
-        }
-        return Ok(completion(
-            &state,
-            &app,
-            idp,
-            &body,
-            transition.outcome,
-            now,
-        ));
-    }
-    Err(contention())
+        let Some(record) = record.filter(|r| r.idp == idp && r.app == app.id) else {
+            return Ok((Change::Keep, Completion::transaction_gone()));
+        };
+        let transition =
+            record
+                .pairing
+                .clone()
+                .complete(&body.transaction_id, &body.data, UnixTime(now));
+        let change = write(record, transition.state, transition.changed, now);
+        Ok((change, transition.outcome))
+    })
+    .await?;
+    Ok(completion(&state, &app, idp, &body, outcome, now))
 }
 
 /// Renders a `complete` outcome; on 2000, with a fresh registration token.
@@ -422,10 +431,14 @@ async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiErr
     let store = state.store.as_ref();
     let (portal, idp) = caller(&state, &request, ROLE_PORTAL).await?;
     let body: PortalRequest = requests::parse_portal(request.body())?;
-    PORTAL_PER_CLIENT.check(store, SURFACE, &portal.id).await?;
-    PORTAL_PER_USER
-        .check(store, SURFACE, &format!("{}\n{}", portal.id, body.user_id))
-        .await?;
+    // The user's own limit first: requests for one user must not spend the portal's budget.
+    let user = format!("{}\n{}", portal.id, body.user_id);
+    check_in_order(
+        store,
+        SURFACE,
+        &[(&PORTAL_PER_USER, &user), (&PORTAL_PER_CLIENT, &portal.id)],
+    )
+    .await?;
     let unknown = || {
         ApiError::not_found("no live pairing has this client code").with_code("client_code_unknown")
     };
@@ -433,43 +446,27 @@ async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiErr
     let transaction_key = store.get(&index).await?.ok_or_else(unknown)?;
     let key =
         pairing_key(std::str::from_utf8(&transaction_key).map_err(|_| ApiError::internal())?)?;
-    for _ in 0..CAS_RETRIES {
-        let now = (state.clock)();
-        let stored = store.get_versioned(&key).await?.ok_or_else(unknown)?;
-        let record = decode(&stored.value)?;
-        if record.idp != idp {
-            return Err(unknown());
-        }
-        let transition = record.pairing.enter_on_portal(
-            &body.client_code,
-            &body.user_id,
-            &mut rand_core::OsRng,
-            UnixTime(now),
-        );
-        let expires_at = transition.state.expires_at().0;
-        if transition.changed
-            && !write_back(
-                store,
-                &key,
-                stored.version,
-                Record {
-                    pairing: transition.state,
-                    ..record
-                },
-                now,
-            )
-            .await?
-        {
-            continue;
-        }
-        return match transition.outcome {
-            Ok(code) => Ok(ok(
-                &serde_json::json!({ "data": code.as_str(), "expires_at": expires_at }),
-            )),
-            Err(error) => Err(portal_error(&error)),
-        };
+    let now = state.clock.now().0;
+    let (outcome, expires_at) =
+        records::transact(store, &key, "pairing", |record: Option<Record>| {
+            let record = record.filter(|r| r.idp == idp).ok_or_else(unknown)?;
+            let transition = record.pairing.clone().enter_on_portal(
+                &body.client_code,
+                &body.user_id,
+                &mut rand_core::OsRng,
+                UnixTime(now),
+            );
+            let expires_at = transition.state.expires_at().0;
+            let change = write(record, transition.state, transition.changed, now);
+            Ok((change, (transition.outcome, expires_at)))
+        })
+        .await?;
+    match outcome {
+        Ok(code) => Ok(ok(
+            &serde_json::json!({ "data": code.as_str(), "expires_at": expires_at }),
+        )),
+        Err(error) => Err(portal_error(&error)),
     }
-    Err(contention())
 }
 
 fn portal_error(error: &watchword_otp::Error) -> ApiError {
@@ -497,8 +494,4 @@ async fn jwks(state: Arc<Twoway>, _: Request) -> Result<Response, ApiError> {
         header::HeaderValue::from_static("public, max-age=300"),
     );
     Ok(response)
-}
-
-async fn openapi(_: Arc<Twoway>, _: Request) -> Result<Response, ApiError> {
-    Ok(with_type(StatusCode::OK, "application/json", OPENAPI))
 }

@@ -11,7 +11,7 @@ use watchword_otp::PairingConfig;
 use watchword_store::testing::RedisServer;
 use watchword_testkit::http::{request, send_raw, Reply};
 use watchword_token::{Jwk, KeyRing};
-use watchword_twoway::{Twoway, ROLE_APP, ROLE_PORTAL};
+use watchword_twoway_server::{Twoway, ROLE_APP, ROLE_PORTAL};
 
 pub(crate) const IDP: &str = "demo-idp";
 pub(crate) const START: u64 = 1_800_000_000;
@@ -61,7 +61,7 @@ impl Harness {
                 store.as_ref(),
                 add(ROLE_APP, vec![IDP.into()]),
                 &mut rand_core::OsRng,
-                START,
+                watchword_http::UnixTime(START),
             )
             .await
             .expect("app");
@@ -70,7 +70,7 @@ impl Harness {
                 store.as_ref(),
                 add(ROLE_PORTAL, vec![IDP.into()]),
                 &mut rand_core::OsRng,
-                START,
+                watchword_http::UnixTime(START),
             )
             .await
             .expect("portal");
@@ -84,7 +84,9 @@ impl Harness {
                 keys.clone(),
                 "https://twoway.test".into(),
                 PairingConfig::new(),
-                Arc::new(move || clock.load(Ordering::SeqCst)),
+                watchword_http::Clock::from_fn(move || {
+                    watchword_http::UnixTime(clock.load(Ordering::SeqCst))
+                }),
             )
             .expect("twoway");
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use watchword_testkit::http::get;
 use watchword_token::{Claims, Jwks, KeyRing, UnixTime, Validation};
-use watchword_twoway::Registration;
+use watchword_twoway_server::Registration;
 
 use crate::harness::{wrong, Harness, IDP, START};
 
