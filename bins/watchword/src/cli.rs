@@ -19,15 +19,11 @@ pub(crate) struct Cli {
     pub(crate) store: String,
 
     /// Log format on stderr: text or json.
-    #[arg(long, global = true, env = "WATCHWORD_LOG_FORMAT", default_value = "text", value_parser = parse_log_format)]
+    #[arg(long, global = true, env = "WATCHWORD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
 
     #[command(subcommand)]
     pub(crate) command: Command,
-}
-
-fn parse_log_format(s: &str) -> Result<LogFormat, String> {
-    s.parse()
 }
 
 #[derive(Debug, Subcommand)]

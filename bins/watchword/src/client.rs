@@ -11,9 +11,12 @@ use crate::cli::ClientCommand;
 const ROLES: &[(&str, &[&str])] = &[
     (
         "twoway",
-        &[watchword_twoway::ROLE_APP, watchword_twoway::ROLE_PORTAL],
+        &[
+            watchword_twoway_server::ROLE_APP,
+            watchword_twoway_server::ROLE_PORTAL,
+        ],
     ),
-    ("passkey", &[watchword_passkey::ROLE_APP]),
+    ("passkey", &[watchword_passkey_server::ROLE_APP]),
 ];
 
 fn registry(surface: &str) -> anyhow::Result<Clients> {
@@ -58,7 +61,7 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                     );
                 }
                 if args.surface == "passkey" {
-                    watchword_passkey::check_client(&args.origins, &args.scopes)
+                    watchword_passkey_server::check_client(&args.origins, &args.scopes)
                         .map_err(anyhow::Error::msg)?;
                 }
                 let new = NewClient {
@@ -68,7 +71,7 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                     scopes: args.scopes,
                     // The passkey SDK names its app in the page (`data-appid`).
                     app_id: (args.surface == "passkey")
-                        .then(|| watchword_passkey::new_app_id(&mut rand_core::OsRng)),
+                        .then(|| watchword_passkey_server::new_app_id(&mut rand_core::OsRng)),
                     id: args.id,
                     secret: None,
                 };
@@ -77,7 +80,7 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
                         store.as_ref(),
                         new,
                         &mut rand_core::OsRng,
-                        crate::admin::now(),
+                        watchword_http::Clock::system().now(),
                     )
                     .await
                     .map_err(|e| crate::admin::api(&e))?;

@@ -5,19 +5,18 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::net::TcpListener;
 use watchword_captcha::Kind;
 use watchword_captcha_server::corpus;
-use watchword_captcha_server::sites::{NewSite, Sites};
-use watchword_captcha_server::{Captcha, Settings};
+use watchword_captcha_server::sites::NewSite;
+use watchword_captcha_server::Captcha;
 use watchword_http::clients::random_token;
 use watchword_http::header::{HeaderName, HeaderValue};
-use watchword_http::{html, ApiError, App, Request, Response, Router, StatusCode};
+use watchword_http::{html, ApiError, Request, Response, Router, StatusCode};
 use watchword_store::Store;
 use watchword_token::{Claims, HmacKey, SigningKey, UnixTime};
 
 use super::client::call;
-use super::{escape, field, unavailable, Demo, Mounted};
+use super::{escape, field, unavailable, Credentials, Demo};
 
 /// The demo site's public id.
 pub(crate) const SITE: &str = "demo-site";
@@ -37,78 +36,70 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Builds the captcha app for `listener` on `store`, with the generated demo corpus and a demo
-/// site whose pages are served from `demo_origin`.
-pub(crate) async fn mount(
-    store: Arc<dyn Store>,
-    listener: &TcpListener,
-    demo_origin: &str,
-) -> anyhow::Result<(App<Captcha>, DemoCaptcha, Mounted)> {
-    let base = format!("http://{}", listener.local_addr()?);
-    let sites = Sites::new(Vec::new()).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let captcha = Captcha::new(
-        store.clone(),
-        sites,
-        Settings::default(),
-        watchword_captcha_server::system_clock(),
-    );
-    let items = watchword_captcha::demo::corpus();
-    corpus::load(
-        captcha.corpus(),
-        store.as_ref(),
-        items.iter().map(|item| {
-            (
-                item.id.as_str(),
-                item.answer.as_deref(),
-                item.png.as_slice(),
-            )
-        }),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let site = captcha
-        .sites()
-        .add(
+impl super::DemoSurface for Captcha {
+    type Demo = DemoCaptcha;
+
+    /// Loads the generated demo corpus and adds a demo site whose pages are served from
+    /// `demo_origin`.
+    async fn prepare(
+        captcha: &Captcha,
+        store: &Arc<dyn Store>,
+        base: &str,
+        demo_origin: &str,
+    ) -> anyhow::Result<(DemoCaptcha, Credentials)> {
+        let items = watchword_captcha::demo::corpus();
+        corpus::load(
+            captcha.corpus(),
             store.as_ref(),
-            NewSite {
-                id: Some(SITE.into()),
-                name: "demo partner".into(),
-                origins: vec![demo_origin.to_owned()],
-                kinds: vec![Kind::Transcription, Kind::ProofOfWork],
-                ..NewSite::default()
-            },
-            &mut rand_core::OsRng,
-            now(),
+            items.iter().map(|item| {
+                (
+                    item.id.as_str(),
+                    item.answer.as_deref(),
+                    item.png.as_slice(),
+                )
+            }),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let assets = watchword_captcha_server::assets();
-    let script = assets
-        .get("ocapi.js")
-        .ok_or_else(|| anyhow::anyhow!("the widget asset is missing"))?;
-    let demo = DemoCaptcha {
-        base: base.clone(),
-        secret: site.secret.clone(),
-        script_path: script.versioned_path(),
-        script_sri: script.sri().to_owned(),
-    };
-    let mounted = Mounted {
-        name: "captcha",
-        summary: "Ocapi-compatible captcha with a Turnstile-compatible siteverify",
-        url: base,
-        demo_path: "/captcha",
-        demo_host: None,
-        credentials: vec![
+        let site = captcha
+            .sites()
+            .add(
+                store.as_ref(),
+                NewSite {
+                    id: Some(SITE.into()),
+                    name: "demo partner".into(),
+                    origins: vec![demo_origin.to_owned()],
+                    kinds: vec![Kind::Transcription, Kind::ProofOfWork],
+                    ..NewSite::default()
+                },
+                &mut rand_core::OsRng,
+                now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        let assets = watchword_captcha_server::assets();
+        let script = assets
+            .get("ocapi.js")
+            .ok_or_else(|| anyhow::anyhow!("the widget asset is missing"))?;
+        let demo = DemoCaptcha {
+            base: base.to_owned(),
+            secret: site.secret.clone(),
+            script_path: script.versioned_path(),
+            script_sri: script.sri().to_owned(),
+        };
+        let credentials = vec![
             ("site (data-sitekey)".into(), site.id.clone()),
             ("site secret".into(), site.secret),
-        ],
-    };
-    Ok((captcha.app(), demo, mounted))
+        ];
+        Ok((demo, credentials))
+    }
 }
 
 /// The demo pages.
 pub(crate) fn routes(router: Router<Demo>) -> Router<Demo> {
-    router.get("/captcha", form_page).post("/captcha", submit)
+    router
+        .safe_get("/captcha", form_page)
+        .post("/captcha", submit)
 }
 
 /// A page that runs the widget: its CSP allows scripts, styles, images and requests from the

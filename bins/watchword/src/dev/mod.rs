@@ -7,8 +7,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use watchword_captcha_server::Captcha;
 use watchword_http::header::{HeaderName, HeaderValue};
-use watchword_http::{html, ApiError, App, Assets, Request, Response, Router};
+use watchword_http::{html, ApiError, App, Assets, Env, Request, Response, Rng, Router, Surface};
+use watchword_passkey_server::PasskeyService;
+use watchword_store::Store;
+use watchword_twoway_server::Twoway;
 
 use crate::cli::DevArgs;
 
@@ -55,6 +59,25 @@ pub(crate) fn run(args: &DevArgs) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// The banner's and index's lines of credentials: (what, value).
+pub(crate) type Credentials = Vec<(String, String)>;
+
+/// A surface as `watchword dev` runs it: built by the kit from its description, with its
+/// flags at their defaults, plus what its demo page needs (demo sites, clients, keys).
+pub(crate) trait DemoSurface: Surface {
+    /// What the demo site keeps to call the surface.
+    type Demo;
+
+    /// Registers the demo's sites or clients on the built surface, served at `base`, for
+    /// pages of the demo site at `demo_origin`.
+    async fn prepare(
+        state: &Self::State,
+        store: &Arc<dyn Store>,
+        base: &str,
+        demo_origin: &str,
+    ) -> anyhow::Result<(Self::Demo, Credentials)>;
+}
+
 /// Binds `port` on the dev host, or an ephemeral port for every server when the demo port is 0.
 async fn bind(args: &DevArgs, port: u16) -> anyhow::Result<TcpListener> {
     let port = if args.port == 0 { 0 } else { port };
@@ -62,6 +85,46 @@ async fn bind(args: &DevArgs, port: u16) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is it in use? --port 0 picks free ports)")
     })
+}
+
+/// Builds surface `S` on the shared store, prepares its demo, and serves it until `stop`.
+async fn start<S: DemoSurface>(
+    args: &DevArgs,
+    store: &Arc<dyn Store>,
+    demo_url: &str,
+    stop: &Stop,
+    tasks: &mut Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+) -> anyhow::Result<(S::Demo, Mounted)> {
+    let listener = bind(args, S::PORT).await?;
+    let listen = listener.local_addr()?;
+    let env = Env {
+        store: store.clone(),
+        clock: watchword_http::system_clock(),
+        rng: Rng::os(),
+        listen,
+    };
+    let surface_args = watchword_http::default_args::<S>()?;
+    let app = watchword_http::build::<S>(&surface_args, &env)?;
+    let base = format!("http://{listen}");
+    let page = S::DEMO;
+    let mounted = Mounted {
+        name: S::NAME,
+        summary: S::SUMMARY,
+        url: base.clone(),
+        demo_path: page.map_or("/", |p| p.path),
+        demo_host: page.and_then(|p| p.host),
+        credentials: Vec::new(),
+    };
+    let demo_origin = demo_base(demo_url, &mounted);
+    let (demo, credentials) = S::prepare(app.state(), store, &base, &demo_origin).await?;
+    tasks.push(tokio::spawn(app.serve(listener, stop.clone().wait())));
+    Ok((
+        demo,
+        Mounted {
+            credentials,
+            ..mounted
+        },
+    ))
 }
 
 async fn serve(args: &DevArgs) -> anyhow::Result<()> {
@@ -73,41 +136,24 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
     let demo_listener = bind(args, args.port).await?;
     let demo_url = format!("http://{}", demo_listener.local_addr()?);
 
-    let listener = bind(args, 8081).await?;
-    let (captcha_app, demo_captcha, mounted_captcha) =
-        captcha::mount(store.clone(), &listener, &demo_url).await?;
-    tasks.push(tokio::spawn(
-        captcha_app.serve(listener, stopped.clone().wait()),
-    ));
-
-    let listener = bind(args, 8084).await?;
-    let demo_port = demo_listener.local_addr()?.port();
-    let (passkey_app, demo_passkey, mounted_passkey) = passkey::mount(
-        store.clone(),
-        &listener,
-        &format!("http://{}:{demo_port}", passkey::DOMAIN),
-    )
-    .await?;
-    tasks.push(tokio::spawn(
-        passkey_app.serve(listener, stopped.clone().wait()),
-    ));
-
-    let listener = bind(args, 8085).await?;
-    let (twoway_app, demo_twoway, mounted_twoway) = twoway::mount(store.clone(), &listener).await?;
-    tasks.push(tokio::spawn(
-        twoway_app.serve(listener, stopped.clone().wait()),
-    ));
+    // Every surface of the registry, each built from its description.
+    let (captcha, mounted_captcha) =
+        start::<Captcha>(args, &store, &demo_url, &stopped, &mut tasks).await?;
+    let (passkey, mounted_passkey) =
+        start::<PasskeyService>(args, &store, &demo_url, &stopped, &mut tasks).await?;
+    let (twoway, mounted_twoway) =
+        start::<Twoway>(args, &store, &demo_url, &stopped, &mut tasks).await?;
     let mounted = vec![mounted_captcha, mounted_passkey, mounted_twoway];
 
     let listener = demo_listener;
     let demo = Demo {
         mounted: mounted.clone(),
-        twoway: demo_twoway,
-        captcha: demo_captcha,
-        passkey: demo_passkey,
+        twoway,
+        captcha,
+        passkey,
     };
     let router = passkey::routes(captcha::routes(twoway::routes(
-        Router::new().get("/", index),
+        Router::new().safe_get("/", index),
     )));
     // The widget's worker must come from the page's own origin: the demo hosts a copy, as a
     // partner site would.

@@ -6,17 +6,15 @@
 //! <http://localhost:8080/passkey>.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::net::TcpListener;
 use watchword_http::clients::NewClient;
 use watchword_http::header::{HeaderName, HeaderValue};
-use watchword_http::{html, ApiError, App, Request, Response, Router, StatusCode};
-use watchword_passkey::{PasskeyService, ROLE_APP};
+use watchword_http::{html, ApiError, Request, Response, Router, StatusCode};
+use watchword_passkey_server::{PasskeyService, ROLE_APP};
 use watchword_store::Store;
 
 use super::client::call_with_headers;
-use super::{escape, field, unavailable, Demo, Mounted};
+use super::{escape, field, unavailable, Credentials, Demo};
 
 /// The relying party id of the demo: pages on `http://localhost:<port>`.
 pub(crate) const DOMAIN: &str = "localhost";
@@ -32,71 +30,64 @@ pub(crate) struct DemoPasskey {
     script_sri: String,
 }
 
-/// Builds the passkey app for `listener` on `store`, with a demo client for pages served from
-/// `demo_origin` (on `localhost`).
-pub(crate) async fn mount(
-    store: Arc<dyn Store>,
-    listener: &TcpListener,
-    demo_origin: &str,
-) -> anyhow::Result<(App<PasskeyService>, DemoPasskey, Mounted)> {
-    let base = format!("http://{}", listener.local_addr()?);
-    let passkey = PasskeyService::new(store.clone(), watchword_passkey::system_clock());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let created = passkey
-        .clients()
-        .add(
-            store.as_ref(),
-            NewClient {
-                role: ROLE_APP.into(),
-                name: "demo site".into(),
-                origins: vec![demo_origin.to_owned()],
-                scopes: vec![DOMAIN.into()],
-                app_id: Some(watchword_passkey::new_app_id(&mut rand_core::OsRng)),
-                id: Some("demo-passkey".into()),
-                secret: None,
-            },
-            &mut rand_core::OsRng,
-            now,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let assets = watchword_passkey::assets();
-    let script = assets
-        .get("headless.js")
-        .ok_or_else(|| anyhow::anyhow!("the SDK asset is missing"))?;
-    let app_id = created.client.app_id.clone().unwrap_or_default();
-    let demo = DemoPasskey {
-        base: base.clone(),
-        client_id: created.client.id.clone(),
-        client_secret: created.secret.clone(),
-        app_id: app_id.clone(),
-        script_path: script.versioned_path(),
-        script_sri: script.sri().to_owned(),
-    };
-    let mounted = Mounted {
-        name: "passkey",
-        summary: "OTPless-compatible passkey sign-in (open the demo on localhost)",
-        url: base,
-        demo_path: "/passkey",
-        demo_host: Some(DOMAIN),
-        credentials: vec![
+impl super::DemoSurface for PasskeyService {
+    type Demo = DemoPasskey;
+
+    /// Adds a demo client for pages served from `demo_origin` (on `localhost`).
+    async fn prepare(
+        passkey: &PasskeyService,
+        store: &Arc<dyn Store>,
+        base: &str,
+        demo_origin: &str,
+    ) -> anyhow::Result<(DemoPasskey, Credentials)> {
+        let now = watchword_http::Clock::system().now();
+        let created = passkey
+            .clients()
+            .add(
+                store.as_ref(),
+                NewClient {
+                    role: ROLE_APP.into(),
+                    name: "demo site".into(),
+                    origins: vec![demo_origin.to_owned()],
+                    scopes: vec![DOMAIN.into()],
+                    app_id: Some(watchword_passkey_server::new_app_id(&mut rand_core::OsRng)),
+                    id: Some("demo-passkey".into()),
+                    secret: None,
+                },
+                &mut rand_core::OsRng,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        let assets = watchword_passkey_server::assets();
+        let script = assets
+            .get("headless.js")
+            .ok_or_else(|| anyhow::anyhow!("the SDK asset is missing"))?;
+        let app_id = created.client.app_id.clone().unwrap_or_default();
+        let demo = DemoPasskey {
+            base: base.to_owned(),
+            client_id: created.client.id.clone(),
+            client_secret: created.secret.clone(),
+            app_id: app_id.clone(),
+            script_path: script.versioned_path(),
+            script_sri: script.sri().to_owned(),
+        };
+        let credentials = vec![
             (
                 "clientId / clientSecret".into(),
                 format!("{} / {}", created.client.id, created.secret),
             ),
             ("appId".into(), app_id),
             ("domain".into(), DOMAIN.into()),
-        ],
-    };
-    Ok((passkey.app(), demo, mounted))
+        ];
+        Ok((demo, credentials))
+    }
 }
 
 /// The demo pages.
 pub(crate) fn routes(router: Router<Demo>) -> Router<Demo> {
     router
-        .get("/passkey", start_page)
+        .safe_get("/passkey", start_page)
         .post("/passkey", initiate)
         .post("/passkey/finish", finish)
 }

@@ -7,16 +7,14 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use tokio::net::TcpListener;
 use watchword_http::clients::NewClient;
-use watchword_http::{ApiError, App, Request, Response, Router};
-use watchword_otp::PairingConfig;
+use watchword_http::{ApiError, Request, Response, Router};
 use watchword_store::Store;
-use watchword_token::{Claims, Jwk, Jwks, KeyRing, UnixTime, Validation};
-use watchword_twoway::{Registration, Twoway, ROLE_APP, ROLE_PORTAL};
+use watchword_token::{Claims, Jwks, KeyRing, UnixTime, Validation};
+use watchword_twoway_server::{Registration, Twoway, ROLE_APP, ROLE_PORTAL};
 
 use super::client::call;
-use super::{escape, field, page, unavailable, Demo, Mounted};
+use super::{escape, field, page, unavailable, Credentials, Demo};
 
 /// The identity provider of the demo.
 const IDP: &str = "demo";
@@ -39,62 +37,43 @@ fn basic(id: &str, secret: &str) -> String {
     )
 }
 
-/// Builds the twoway app for `listener` on `store`, with a demo app and a demo portal client.
-pub(crate) async fn mount(
-    store: Arc<dyn Store>,
-    listener: &TcpListener,
-) -> anyhow::Result<(App<Twoway>, DemoTwoway, Mounted)> {
-    let base = format!("http://{}", listener.local_addr()?);
-    let jwk = Jwk::generate_ed25519(&mut rand_core::OsRng);
-    let mut keys = KeyRing::new();
-    keys.add_signing_key(
-        jwk.kid().unwrap_or("dev"),
-        jwk.signing_key()
-            .ok_or_else(|| anyhow::anyhow!("no private key"))?,
-    )?;
-    let twoway = Twoway::new(
-        store.clone(),
-        keys,
-        base.clone(),
-        PairingConfig::new(),
-        watchword_twoway::system_clock(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let add = |role: &str, id: &str| {
-        let new = NewClient {
-            role: role.into(),
-            name: format!("demo {role}"),
-            scopes: vec![IDP.into()],
-            id: Some(id.into()),
-            ..NewClient::default()
+impl super::DemoSurface for Twoway {
+    type Demo = DemoTwoway;
+
+    /// Adds a demo app and a demo portal client.
+    async fn prepare(
+        twoway: &Twoway,
+        store: &Arc<dyn Store>,
+        base: &str,
+        _: &str,
+    ) -> anyhow::Result<(DemoTwoway, Credentials)> {
+        let now = watchword_http::Clock::system().now();
+        let add = |role: &str, id: &str| {
+            let new = NewClient {
+                role: role.into(),
+                name: format!("demo {role}"),
+                scopes: vec![IDP.into()],
+                id: Some(id.into()),
+                ..NewClient::default()
+            };
+            let clients = twoway.clients().clone();
+            let store = store.clone();
+            async move {
+                clients
+                    .add(store.as_ref(), new, &mut rand_core::OsRng, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()))
+            }
         };
-        let clients = twoway.clients().clone();
-        let store = store.clone();
-        async move {
-            clients
-                .add(store.as_ref(), new, &mut rand_core::OsRng, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message()))
-        }
-    };
-    let app = add(ROLE_APP, "demo-app").await?;
-    let portal = add(ROLE_PORTAL, "demo-portal").await?;
-    let demo = DemoTwoway {
-        base: base.clone(),
-        app_id: app.client.id.clone(),
-        app_auth: basic(&app.client.id, &app.secret),
-        portal_auth: basic(&portal.client.id, &portal.secret),
-    };
-    let mounted = Mounted {
-        name: "twoway",
-        summary: "two-way OTP device pairing",
-        url: base,
-        demo_path: "/twoway/device",
-        demo_host: None,
-        credentials: vec![
+        let app = add(ROLE_APP, "demo-app").await?;
+        let portal = add(ROLE_PORTAL, "demo-portal").await?;
+        let demo = DemoTwoway {
+            base: base.to_owned(),
+            app_id: app.client.id.clone(),
+            app_auth: basic(&app.client.id, &app.secret),
+            portal_auth: basic(&portal.client.id, &portal.secret),
+        };
+        let credentials = vec![
             ("identity provider".into(), IDP.into()),
             (
                 "app (device)".into(),
@@ -104,9 +83,9 @@ pub(crate) async fn mount(
                 "portal".into(),
                 format!("{} / {}", portal.client.id, portal.secret),
             ),
-        ],
-    };
-    Ok((twoway.app(), demo, mounted))
+        ];
+        Ok((demo, credentials))
+    }
 }
 
 /// The demo pages.
@@ -114,7 +93,7 @@ pub(crate) fn routes(router: Router<Demo>) -> Router<Demo> {
     router
         .get("/twoway/device", device)
         .post("/twoway/device", device_complete)
-        .get("/twoway/portal", portal_page)
+        .safe_get("/twoway/portal", portal_page)
         .post("/twoway/portal", portal_submit)
 }
 
