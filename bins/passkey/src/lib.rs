@@ -51,6 +51,9 @@ pub const ROLE_APP: &str = "app";
 pub const REQUEST_SECS: u64 = 300;
 /// How long a token waits for the site's validation, in seconds.
 pub const TOKEN_SECS: u64 = 300;
+/// The shortest request initiate hands out; an identity whose first binding ends sooner asks
+/// the caller to come back once it has.
+const MIN_REQUEST_SECS: u64 = 30;
 /// How long an expired or completed request is still reported as such.
 const GRACE_SECS: u64 = 60;
 
@@ -206,8 +209,15 @@ impl PasskeyService {
     }
 
     /// The user an identity is bound to, binding it to a new user the first time: of two
-    /// concurrent first requests, both get the user the first bound.
-    async fn identity(&self, client: &str, body: &Initiate) -> Result<records::Identity, ApiError> {
+    /// concurrent first requests, both get the user the first bound. A new binding lives only
+    /// as long as one request ([`records::Identity::pending_until`]) until a passkey is
+    /// registered, so calls to initiate alone cannot fill the store with long-lived records.
+    async fn identity(
+        &self,
+        client: &str,
+        body: &Initiate,
+        now: u64,
+    ) -> Result<records::Identity, ApiError> {
         let key = records::identity_key(&records::identity_field(
             client,
             body.identity_type,
@@ -219,10 +229,15 @@ impl PasskeyService {
         let fresh = records::Identity {
             user_handle: random_token(&mut rand_core::OsRng, 32),
             user_id: format!("usr_{}", random_token(&mut rand_core::OsRng, 12)),
+            pending_until: Some(now + REQUEST_SECS),
         };
         if self
             .store
-            .put_new(&key, &store_records::encode(&fresh)?, MAX_TTL)
+            .put_new(
+                &key,
+                &store_records::encode(&fresh)?,
+                Duration::from_secs(REQUEST_SECS),
+            )
             .await?
         {
             return Ok(fresh);
@@ -301,7 +316,19 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     }
     state.limit(&INITIATE_PER_CLIENT, &client.id).await?;
     let now = state.clock.now().0;
-    let identity = state.identity(&client.id, &body).await?;
+    let identity = state.identity(&client.id, &body, now).await?;
+    // A request of an identity still waiting for its first passkey ends with that binding.
+    let expires_at = identity
+        .pending_until
+        .map_or(now + REQUEST_SECS, |until| until.min(now + REQUEST_SECS));
+    if expires_at <= now + MIN_REQUEST_SECS {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "identity_expiring",
+            "this identity's first request is about to expire; initiate again in a few seconds",
+        )
+        .with_header(header::RETRY_AFTER, header::HeaderValue::from_static("5")));
+    }
     let has_passkey = state
         .load_user(&identity.user_handle)
         .await?
@@ -320,6 +347,7 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     let records::Identity {
         user_handle,
         user_id,
+        ..
     } = identity;
     let request_id = random_token(&mut rand_core::OsRng, 24);
     let record = lifecycle::Request {
@@ -335,8 +363,9 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         user_id,
         challenge: random_token(&mut rand_core::OsRng, 32),
         spc: body.spc,
+        allow_conditional: body.allow_conditional,
         created_at: now,
-        expires_at: now + REQUEST_SECS,
+        expires_at,
     };
     let key = records::request_key(&request_id)?;
     let ttl = ttl(record.expires_at, now);
@@ -387,6 +416,11 @@ fn refused(refusal: Refused) -> ApiError {
             StatusCode::CONFLICT,
             Some("no_passkey"),
             "this identity has no passkey to sign in with; run the request without conditional mediation to register one",
+        ),
+        Refused::ConditionalNotAllowed => api_error(
+            StatusCode::CONFLICT,
+            Some("conditional_not_allowed"),
+            "this request does not allow conditional mediation: initiate it with allowConditional (never for a payment), or run it without",
         ),
         Refused::OtherUsersPasskey => unknown_credential(),
         Refused::TooManyPasskeys => api_error(
@@ -876,6 +910,7 @@ async fn refresh_identity(store: &dyn Store, user: &User, handle: &str) -> Resul
     let identity = records::Identity {
         user_handle: handle.to_owned(),
         user_id: user.user_id.clone(),
+        pending_until: None,
     };
     store
         .put(&key, &store_records::encode(&identity)?, MAX_TTL)

@@ -80,6 +80,9 @@ pub struct Request {
     /// Secure Payment Confirmation details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spc: Option<Spc>,
+    /// Whether the backend allowed conditional mediation at initiate (never with `spc`).
+    #[serde(default)]
+    pub allow_conditional: bool,
     /// Unix seconds.
     pub created_at: u64,
     /// Unix seconds; the request is refused at and after.
@@ -130,6 +133,9 @@ pub enum Refused {
     },
     /// Conditional mediation on a registration: there is no passkey to pick yet.
     ConditionalRegistration,
+    /// Conditional mediation on a request whose backend did not allow it, or on a payment,
+    /// which only the identity it was asked of may confirm.
+    ConditionalNotAllowed,
     /// A passkey of another user, without conditional mediation.
     OtherUsersPasskey,
     /// The identity holds [`MAX_PASSKEYS`] already.
@@ -231,7 +237,8 @@ impl Lifecycle {
     /// passkey.
     ///
     /// # Errors
-    /// [`Refused::Completed`], [`Refused::Expired`], [`Refused::ConditionalRegistration`].
+    /// [`Refused::Completed`], [`Refused::Expired`], [`Refused::ConditionalRegistration`],
+    /// [`Refused::ConditionalNotAllowed`].
     pub fn options(self, conditional: bool, now: u64) -> Result<Transition, Refused> {
         self.check_open(now)?;
         let Lifecycle::Pending(mut state) = self else {
@@ -245,6 +252,9 @@ impl Lifecycle {
         }
         if state.request.ceremony == Ceremony::Registration {
             return Err(Refused::ConditionalRegistration);
+        }
+        if !state.request.allow_conditional || state.request.spc.is_some() {
+            return Err(Refused::ConditionalNotAllowed);
         }
         state.conditional = true;
         Ok(Transition {

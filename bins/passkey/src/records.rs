@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | a sign-in request ([`Lifecycle`](crate::lifecycle::Lifecycle)) | `ww:passkey:request:{<SHA-256 of the requestId>}` | its lifetime and a minute |
 //! | a user and their passkeys | `ww:passkey:user:{<SHA-256 of the user handle>}` | ten years from the last change |
-//! | identity → user | `ww:passkey:identity:{<SHA-256 of client, type, value>}` | ten years from the first request |
+//! | identity → user | `ww:passkey:identity:{<SHA-256 of client, type, value>}` | one request's lifetime until a passkey is registered, then ten years from the last change |
 //! | credential id → user handle | `ww:passkey:credential:{<SHA-256 of the credential id>}` | ten years from the last sign-in |
 //! | the same, as earlier versions kept it | table `ww:{passkey:credential}` | read on a miss, copied forward |
 //! | a token | `ww:passkey:token:{<SHA-256 of the token>}` | its lifetime |
@@ -100,6 +100,11 @@ pub struct Identity {
     pub user_handle: String,
     /// The user id reported to the site.
     pub user_id: String,
+    /// Until a passkey is registered, when this binding ends (Unix seconds; stored with that
+    /// lifetime). `None` once the user has a passkey: the binding then lives as long as the
+    /// user record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_until: Option<u64>,
 }
 
 /// The key of an identity (see [`identity_field`]).

@@ -89,6 +89,10 @@ pub struct Initiate {
     pub registration: Option<bool>,
     /// Secure Payment Confirmation, when asked.
     pub spc: Option<Spc>,
+    /// `allowConditional`: the page may run the request with conditional mediation (passkey
+    /// autofill), where the user picks any passkey of this client's users. Off unless the
+    /// backend asks; never with a payment.
+    pub allow_conditional: bool,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +108,7 @@ struct Raw {
     #[serde(rename = "isSPC")]
     is_spc: Option<serde_json::Value>,
     spc: Option<serde_json::Value>,
+    allow_conditional: Option<serde_json::Value>,
 }
 
 /// An error in the compatible API's shape: `{"message", "errorCode", "description"}`, with the
@@ -236,6 +241,16 @@ pub fn parse_initiate(body: &[u8]) -> Result<Initiate, ApiError> {
     } else {
         None
     };
+    let allow_conditional = flag(raw.allow_conditional.as_ref(), "allowConditional")?;
+    if allow_conditional && spc.is_some() {
+        // Under conditional mediation the user picks the passkey; a payment must be confirmed
+        // by the identity it was asked of.
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "allowConditional cannot be combined with isSPC: a payment is confirmed by its own identity",
+        ));
+    }
     Ok(Initiate {
         identity_type,
         identity_value,
@@ -245,6 +260,7 @@ pub fn parse_initiate(body: &[u8]) -> Result<Initiate, ApiError> {
         attachment,
         registration,
         spc,
+        allow_conditional,
     })
 }
 

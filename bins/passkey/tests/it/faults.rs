@@ -218,3 +218,28 @@ async fn a_passkey_indexed_the_old_way_still_signs_in_and_is_copied_forward() {
         "the entry now lives under its own key"
     );
 }
+
+#[tokio::test]
+async fn an_identity_lives_one_request_until_it_registers_a_passkey() {
+    let h = Harness::start(1).await;
+    let identity = |email: &str| {
+        records::identity_key(&records::identity_field(
+            &h.client_id,
+            watchword_passkey_server::requests::IdentityType::Email,
+            email,
+        ))
+        .expect("key")
+    };
+    // Initiate alone binds the identity for one request's lifetime, not for years.
+    h.initiate("drive-by@shop.test", serde_json::json!({}))
+        .await;
+    let ttl = h.ttl_ms(&identity("drive-by@shop.test"));
+    assert!(
+        (1..=300_000).contains(&ttl),
+        "a binding nobody registered lives at most one request: {ttl} ms"
+    );
+    // A registered passkey keeps the binding as long as its user.
+    register(&h, "kept@shop.test").await;
+    let ttl = h.ttl_ms(&identity("kept@shop.test"));
+    assert!(ttl > 300 * 86_400_000, "{ttl} ms");
+}

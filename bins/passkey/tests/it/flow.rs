@@ -179,8 +179,27 @@ async fn a_new_device_registers_on_request_and_old_passkeys_are_excluded() {
         "the challenge differs before anything else"
     );
 
-    // Conditional mediation is for sign-in only, and lets any of the user's passkeys answer.
+    // Conditional mediation needs the backend's consent at initiate.
     let id = h.initiate("ada@shop.test", serde_json::json!({})).await;
+    let refused = h
+        .send(
+            h.addr(),
+            "GET",
+            &format!("/auth/v1/webauthn/{id}?mediation=conditional"),
+            &[("origin", ORIGIN)],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.json()["errorCode"], "conditional_not_allowed");
+
+    // Conditional mediation is for sign-in only, and lets any of the user's passkeys answer.
+    let id = h
+        .initiate(
+            "ada@shop.test",
+            serde_json::json!({"allowConditional": true}),
+        )
+        .await;
     let conditional = h
         .send(
             h.addr(),
@@ -200,7 +219,12 @@ async fn a_new_device_registers_on_request_and_old_passkeys_are_excluded() {
     let assertion = second.get(&options, &PAGE, None);
     assert_eq!(h.complete_on(h.addr(), &id, &assertion).await.status, 200);
 
-    let fresh = h.initiate("new@shop.test", serde_json::json!({})).await;
+    let fresh = h
+        .initiate(
+            "new@shop.test",
+            serde_json::json!({"allowConditional": true}),
+        )
+        .await;
     let refused = h
         .send(
             h.addr(),

@@ -85,6 +85,16 @@ impl Harness {
         }
     }
 
+    /// The milliseconds Redis keeps `key` for (`-2`: absent, `-1`: forever).
+    pub(crate) fn ttl_ms(&self, key: &watchword_store::Key) -> i64 {
+        self.redis
+            .command(&["PTTL", key.as_str()])
+            .expect("PTTL")
+            .trim()
+            .parse()
+            .expect("an integer")
+    }
+
     /// A store on the servers' Redis, to look at what they wrote.
     pub(crate) fn store(&self) -> Arc<dyn Store> {
         watchword_store::open(&self.redis.url()).expect("store")

@@ -9,7 +9,12 @@ const NOW: u64 = 1_800_000_000;
 const USER: &str = "handle-of-ada";
 
 fn request(ceremony: Ceremony) -> Lifecycle {
-    Lifecycle::new(Request {
+    Lifecycle::new(request_of(ceremony))
+}
+
+/// A request whose backend allowed conditional mediation.
+fn request_of(ceremony: Ceremony) -> Request {
+    Request {
         client_id: "client".into(),
         identity_type: IdentityType::Email,
         identity_value: "ada@shop.test".into(),
@@ -22,9 +27,10 @@ fn request(ceremony: Ceremony) -> Lifecycle {
         user_id: "usr_ada".into(),
         challenge: "challenge".into(),
         spc: None,
+        allow_conditional: true,
         created_at: NOW,
         expires_at: NOW + 300,
-    })
+    }
 }
 
 /// Stores a state as the server does (JSON) and reads it back.
@@ -79,6 +85,36 @@ fn conditional_options_are_remembered_once() {
     let plain = again.state.options(false, NOW + 3).expect("open");
     assert!(!plain.changed);
     assert!(plain.state.is_conditional());
+}
+
+#[test]
+fn conditional_options_need_the_backends_consent_and_never_serve_a_payment() {
+    let without = Request {
+        allow_conditional: false,
+        ..request_of(Ceremony::Authentication)
+    };
+    let refused = Lifecycle::new(without.clone()).options(true, NOW + 1);
+    assert_eq!(refused.err(), Some(Refused::ConditionalNotAllowed));
+    assert!(
+        Lifecycle::new(without).options(false, NOW + 1).is_ok(),
+        "modal mediation needs no consent"
+    );
+
+    let spc: watchword_passkey_server::requests::Spc = serde_json::from_value(serde_json::json!({
+        "instrumentDisplayName": "Card", "instrumentDisplayIcon": "https://shop.test/card.png",
+        "payeeOrigin": "https://shop.test", "amount": 12.5, "currency": "EUR"
+    }))
+    .expect("an spc");
+    let payment = Request {
+        spc: Some(spc),
+        ..request_of(Ceremony::Authentication)
+    };
+    let refused = Lifecycle::new(payment).options(true, NOW + 1);
+    assert_eq!(
+        refused.err(),
+        Some(Refused::ConditionalNotAllowed),
+        "a payment is confirmed only by the identity it was asked of"
+    );
 }
 
 #[test]

@@ -256,6 +256,22 @@ async fn malformed_initiates_get_the_documented_error_codes() {
             "invalid_request",
         ),
         (
+            "allowConditional as a string",
+            initiate_body(&[("allowConditional", json!("yes"))]),
+            400,
+            "invalid_request",
+        ),
+        (
+            "allowConditional on a payment",
+            initiate_body(&[
+                ("isSPC", json!(true)),
+                ("spc", with_spc("currency", json!("EUR"))),
+                ("allowConditional", json!(true)),
+            ]),
+            400,
+            "invalid_request",
+        ),
+        (
             "not JSON",
             "{\"identityType\":".into(),
             400,
