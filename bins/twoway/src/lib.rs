@@ -151,6 +151,10 @@ pub struct TwowayArgs {
     /// Wrong response codes before a pairing is burned (1 to 10).
     #[arg(long, env = "WATCHWORD_TWOWAY_ATTEMPTS", default_value_t = 5)]
     pub attempts: u8,
+    /// How client codes look: `digits:N` (0-9) or `alnum:N` (31 unambiguous letters and
+    /// digits), N from 6 to 16. See the guide for what each gives a guesser.
+    #[arg(long, env = "WATCHWORD_TWOWAY_CLIENT_CODE", default_value = "alnum:8")]
+    pub client_code: watchword_otp::CodeFormat,
 }
 
 impl watchword_http::Surface for Twoway {
@@ -176,7 +180,8 @@ impl watchword_http::Surface for Twoway {
         let pairing = PairingConfig::new()
             .with_lifetime_secs(args.lifetime)
             .and_then(|c| c.with_max_attempts(args.attempts))
-            .map_err(ConfigError::from)?;
+            .map_err(ConfigError::from)?
+            .with_client_code_format(args.client_code);
         let keys = keys::load_or_generate(args.signing_key.as_deref(), &mut env.rng.clone())
             .map_err(ConfigError::from)?;
         let issuer = args
@@ -267,7 +272,7 @@ fn write(record: Record, next: Pairing, changed: bool, now: u64) -> Change<Recor
 async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let (app, idp) = caller(&state, &request, ROLE_APP).await?;
-    requests::parse_init(request.body())?;
+    requests::parse_init(request.json_body()?)?;
     // The caller's own limit first: one client over it must not spend the app's budget.
     let network = request.client_network();
     check_in_order(
@@ -309,7 +314,9 @@ async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError
             )
             .await?;
         if !matches!(created, CasOutcome::Swapped { .. }) {
-            return Err(ApiError::internal());
+            // Another request holds this transaction id: contention, answered 503 as
+            // documented (with fresh ids from the OS generator it does not happen).
+            return Err(records::contention("pairing"));
         }
         state.metrics.inc(
             "watchword_twoway_pairings_started_total",
@@ -333,7 +340,7 @@ async fn init(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError
 async fn complete(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let (app, idp) = caller(&state, &request, ROLE_APP).await?;
-    let body: CompleteRequest = requests::parse_complete(request.body())?;
+    let body: CompleteRequest = requests::parse_complete(request.json_body()?)?;
     COMPLETE_PER_IP
         .check(store, SURFACE, &request.client_network())
         .await?;
@@ -430,7 +437,7 @@ fn registration_token(
 async fn portal(state: Arc<Twoway>, request: Request) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let (portal, idp) = caller(&state, &request, ROLE_PORTAL).await?;
-    let body: PortalRequest = requests::parse_portal(request.body())?;
+    let body: PortalRequest = requests::parse_portal(request.json_body()?)?;
     // The user's own limit first: requests for one user must not spend the portal's budget.
     let user = format!("{}\n{}", portal.id, body.user_id);
     check_in_order(

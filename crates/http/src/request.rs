@@ -196,6 +196,25 @@ impl Request {
         parse_json(&self.body)
     }
 
+    /// The body of an endpoint that takes JSON: empty (an endpoint may take no body), or
+    /// declared `application/json`.
+    ///
+    /// # Errors
+    /// `415 unsupported_media_type` for a body that is not empty and declared as something
+    /// else, or not declared at all.
+    pub fn json_body(&self) -> Result<&[u8], ApiError> {
+        if !self.body.iter().all(u8::is_ascii_whitespace)
+            && !self.content_type_is("application/json")
+        {
+            return Err(ApiError::new(
+                http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected Content-Type: application/json",
+            ));
+        }
+        Ok(&self.body)
+    }
+
     /// Parses an `application/x-www-form-urlencoded` body into pairs.
     ///
     /// # Errors

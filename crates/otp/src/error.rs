@@ -164,6 +164,12 @@ pub enum Error {
         /// The longest accepted.
         max: usize,
     },
+    /// A client code format that is not `digits:N` or `alnum:N`.
+    #[error("code format {found:?} is not digits:N or alnum:N")]
+    CodeFormatName {
+        /// What was given.
+        found: String,
+    },
     /// A pairing lifetime outside the accepted range.
     #[error("pairing lifetime of {found}s is outside {min}..={max}s")]
     Lifetime {

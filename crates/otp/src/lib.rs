@@ -90,7 +90,7 @@ pub use hotp::{
     Algorithm, Digits, Hotp, Secret, GENERATED_SECRET_LEN, MAX_SECRET_LEN, MAX_WINDOW,
     MIN_SECRET_LEN,
 };
-pub use pairing::{Completion, Pairing, PairingConfig, Status, Unrecoverable};
+pub use pairing::{CodeFormat, Completion, Pairing, PairingConfig, Status, Unrecoverable};
 pub use totp::{Totp, Verified, Window, DEFAULT_STEP_SECS, MAX_STEP_SECS};
 pub use uri::{KeyUri, OtpKind, MAX_LABEL_PART_LEN, MAX_URI_LEN};
 pub use watchword_token::UnixTime;

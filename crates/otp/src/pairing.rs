@@ -96,6 +96,89 @@ pub const MAX_USER_LEN: usize = 256;
 const TRANSACTION_DOMAIN: &[u8] = b"watchword-otp/pairing/transaction\0";
 const CLIENT_CODE_DOMAIN: &[u8] = b"watchword-otp/pairing/client-code\0";
 
+/// How client codes look: an alphabet and a length, written `digits:6` (six of `0`–`9`) or
+/// `alnum:8` (eight of [`UNAMBIGUOUS_SYMBOLS`](crate::UNAMBIGUOUS_SYMBOLS), the default), with
+/// a length of [`MIN_CLIENT_CODE_LEN`] to [`MAX_CLIENT_CODE_LEN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodeFormat {
+    alphabet: Alphabet,
+    len: usize,
+}
+
+impl CodeFormat {
+    /// A format of `len` symbols of `alphabet`.
+    ///
+    /// # Errors
+    /// [`Error::CodeLength`] outside [`MIN_CLIENT_CODE_LEN`]`..=`[`MAX_CLIENT_CODE_LEN`].
+    pub fn new(alphabet: Alphabet, len: usize) -> Result<Self, Error> {
+        if !(MIN_CLIENT_CODE_LEN..=MAX_CLIENT_CODE_LEN).contains(&len) {
+            return Err(Error::CodeLength {
+                found: len,
+                min: MIN_CLIENT_CODE_LEN,
+                max: MAX_CLIENT_CODE_LEN,
+            });
+        }
+        Ok(Self { alphabet, len })
+    }
+
+    /// The alphabet.
+    pub fn alphabet(self) -> Alphabet {
+        self.alphabet
+    }
+
+    /// The number of symbols.
+    pub fn symbols(self) -> usize {
+        self.len
+    }
+
+    /// How many different codes there are: the alphabet's size to the power of the length
+    /// (saturating), what a guesser must search.
+    pub fn space(self) -> u128 {
+        let symbols = self.alphabet.symbols().len() as u128;
+        (0..self.len).fold(1u128, |space, _| space.saturating_mul(symbols))
+    }
+}
+
+impl Default for CodeFormat {
+    fn default() -> Self {
+        Self {
+            alphabet: Alphabet::Unambiguous,
+            len: DEFAULT_CLIENT_CODE_LEN,
+        }
+    }
+}
+
+impl core::str::FromStr for CodeFormat {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let unknown = || Error::CodeFormatName {
+            found: text.chars().take(32).collect(),
+        };
+        let (name, len) = text.split_once(':').ok_or_else(unknown)?;
+        let alphabet = match name {
+            "digits" => Alphabet::Numeric,
+            "alnum" => Alphabet::Unambiguous,
+            _ => return Err(unknown()),
+        };
+        if len.is_empty() || len.len() > 3 || !len.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(unknown());
+        }
+        let len = len.parse().map_err(|_| unknown())?;
+        Self::new(alphabet, len)
+    }
+}
+
+impl core::fmt::Display for CodeFormat {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let name = match self.alphabet {
+            Alphabet::Numeric => "digits",
+            _ => "alnum",
+        };
+        write!(f, "{name}:{}", self.len)
+    }
+}
+
 /// The settings of new pairings. Each setting is copied into the state at
 /// [`Pairing::init`], so changing the configuration never alters pairings under way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,9 +242,17 @@ impl PairingConfig {
         Ok(self)
     }
 
-    /// Sets the alphabet and length of client codes. A numeric code of 6 digits reproduces
-    /// the seed's example (`"582115"`); longer codes make a guessed code on the portal less
-    /// likely to hit someone's pairing.
+    /// Sets how client codes look. `digits:6` reproduces the seed's example (`"582115"`);
+    /// longer codes and the larger alphabet make a guessed code on the portal less likely to
+    /// hit someone's pairing.
+    #[must_use]
+    pub fn with_client_code_format(mut self, format: CodeFormat) -> Self {
+        self.client_code_alphabet = format.alphabet;
+        self.client_code_len = format.len;
+        self
+    }
+
+    /// Sets the alphabet and length of client codes (see [`Self::with_client_code_format`]).
     ///
     /// # Errors
     ///

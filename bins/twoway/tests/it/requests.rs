@@ -176,6 +176,63 @@ async fn malformed_requests_get_documented_errors() {
             "{what}: still serving"
         );
     }
+    // Every POST takes JSON: another declared type is refused before anything is read.
+    for (path, auth, body) in [
+        (&init, &app, "{}".to_owned()),
+        (
+            &complete,
+            &app,
+            format!("{{\"transaction_id\":\"{transaction}\",\"data\":\"123456\"}}"),
+        ),
+        (
+            &portal,
+            &portal_auth,
+            "{\"client_code\":\"ZZZZZZZZ\",\"user_id\":\"alice\"}".to_owned(),
+        ),
+    ] {
+        for declared in [Some("text/plain"), None] {
+            let mut headers = vec![("authorization", auth.as_str())];
+            headers.extend(declared.map(|t| ("content-type", t)));
+            let reply = send_raw(
+                h.addr(),
+                &request("POST", path, &headers, Some(body.as_bytes())),
+            )
+            .await;
+            assert_eq!(reply.status, 415, "{path} with {declared:?}");
+            assert_eq!(reply.error_code(), "unsupported_media_type");
+        }
+    }
+    // An empty init needs no type.
+    let reply = send_raw(
+        h.addr(),
+        &request("POST", &init, &[("authorization", app.as_str())], Some(b"")),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+
+    // A user id the portal cannot use, on a live client code: 400 invalid_user.
+    let (_, code) = h.init().await;
+    let reply = h
+        .post(
+            h.addr(),
+            &portal,
+            &portal_auth,
+            &serde_json::json!({"client_code": code, "user_id": "a\nb"}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.error_code(), "invalid_user");
+
     // Nothing above touched the pairing.
     let answer = h.complete(&transaction, "123456").await;
     assert_eq!(answer["status"], 4002);
@@ -211,5 +268,25 @@ async fn the_openapi_document_is_served() {
         "/.well-known/jwks.json",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+}
+
+#[test]
+fn the_client_code_format_is_a_checked_setting() {
+    use watchword_twoway_server::Twoway;
+    let (_, args) = watchword_http::parse::<Twoway>(["watchword-twoway"]).expect("defaults");
+    assert_eq!(
+        args.client_code.to_string(),
+        "alnum:8",
+        "today's default is kept"
+    );
+    let (_, args) =
+        watchword_http::parse::<Twoway>(["watchword-twoway", "--client-code", "digits:6"])
+            .expect("digits:6");
+    assert_eq!(args.client_code.space(), 1_000_000);
+    for bad in ["digits:5", "base64:8"] {
+        let error = watchword_http::parse::<Twoway>(["watchword-twoway", "--client-code", bad])
+            .expect_err(bad);
+        assert!(error.to_string().contains("--client-code"), "{error}");
     }
 }

@@ -833,3 +833,52 @@ fn corrupted_states_are_refused() {
     json["max_attempts"] = json!(0);
     assert!(serde_json::from_value::<Pairing>(json).is_err());
 }
+
+#[test]
+fn client_code_formats_are_read_checked_and_honoured() {
+    use watchword_otp::CodeFormat;
+    for (text, alphabet, len, space) in [
+        ("digits:6", Alphabet::Numeric, 6, 1_000_000u128),
+        ("digits:8", Alphabet::Numeric, 8, 100_000_000),
+        ("alnum:6", Alphabet::Unambiguous, 6, 887_503_681),
+        ("alnum:8", Alphabet::Unambiguous, 8, 852_891_037_441),
+    ] {
+        let format: CodeFormat = text.parse().expect(text);
+        assert_eq!(
+            (format.alphabet(), format.symbols()),
+            (alphabet, len),
+            "{text}"
+        );
+        assert_eq!(format.space(), space, "{text}");
+        assert_eq!(format.to_string(), text, "{text} round-trips");
+        let config = PairingConfig::new().with_client_code_format(format);
+        let init = Pairing::init(&config, &mut TestRng::new(7), UnixTime(1_800_000_000));
+        let code = init.client_code.as_str();
+        assert_eq!(code.len(), len, "{text}: {code}");
+        assert!(alphabet.contains_all(code), "{text}: {code}");
+    }
+    assert_eq!(
+        CodeFormat::default().to_string(),
+        "alnum:8",
+        "today's default is kept"
+    );
+    for bad in [
+        "digits:5",
+        "alnum:17",
+        "hex:8",
+        "digits",
+        "digits:",
+        "digits:+6",
+        "digits:0006",
+        "",
+    ] {
+        let error = bad.parse::<CodeFormat>().expect_err(bad);
+        assert!(
+            matches!(
+                error,
+                Error::CodeLength { .. } | Error::CodeFormatName { .. }
+            ),
+            "{bad}: {error:?}"
+        );
+    }
+}
