@@ -7,8 +7,8 @@ use watchword_webauthn::{AuthenticationResponse, Credential, RelyingParty, UserV
 use crate::lifecycle::Request;
 
 /// The algorithms offered at registration, most preferred first (COSE identifiers): ES256,
-/// EdDSA, ES384, RS256, PS256.
-pub const ALGORITHMS: [i64; 5] = [-7, -8, -35, -257, -37];
+/// EdDSA, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512.
+pub const ALGORITHMS: [i64; 10] = [-7, -8, -35, -36, -257, -258, -259, -37, -38, -39];
 
 fn relying_party(request: &Request, origins: &[String]) -> Result<RelyingParty, ApiError> {
     let mut builder =

@@ -224,8 +224,9 @@ pub(crate) struct WebauthnArgs {
     /// User verification the options asked for.
     #[arg(long, value_enum, default_value = "preferred")]
     pub(crate) user_verification: UserVerificationArg,
-    /// A COSE algorithm the options offered (-7 ES256, -8 EdDSA, -35 ES384, -257 RS256, -37
-    /// PS256); repeatable. Every supported one when absent.
+    /// A COSE algorithm the options offered (-7 ES256, -8 EdDSA, -35 ES384, -36 ES512, -257
+    /// RS256, -258 RS384, -259 RS512, -37 PS256, -38 PS384, -39 PS512); repeatable. Every
+    /// supported one when absent.
     #[arg(long = "alg", allow_hyphen_values = true)]
     pub(crate) algs: Vec<i64>,
     /// A credential id the options' allowCredentials listed, base64url; repeatable.

@@ -229,11 +229,19 @@ fn session(args: &SessionArgs) -> Result<Verdict, Usage> {
     })
 }
 
+/// Base64url, unpadded or with complete `=` padding, as the response's members are read.
 fn b64url(text: &str, what: &str) -> Result<Vec<u8>, Usage> {
+    use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
     use base64::Engine as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.trim())
-        .map_err(|_| Usage(format!("{what} is not unpadded base64url")))
+    let text = text.trim();
+    let engine = if text.ends_with('=') {
+        &URL_SAFE
+    } else {
+        &URL_SAFE_NO_PAD
+    };
+    engine
+        .decode(text)
+        .map_err(|_| Usage(format!("{what} is not base64url")))
 }
 
 fn b64url_encode(bytes: &[u8]) -> String {
@@ -270,7 +278,8 @@ fn relying_party(args: &WebauthnArgs) -> Result<watchword_webauthn::RelyingParty
             .map(|id| {
                 CoseAlgorithm::from_id(*id).ok_or_else(|| {
                     Usage(format!(
-                        "--alg {id} is not supported: -7 ES256, -8 EdDSA, -35 ES384, -257 RS256, -37 PS256"
+                        "--alg {id} is not supported: -7 ES256, -8 EdDSA, -35 ES384, -36 ES512, \
+                         -257 RS256, -258 RS384, -259 RS512, -37 PS256, -38 PS384, -39 PS512"
                     ))
                 })
             })

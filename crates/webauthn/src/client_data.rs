@@ -84,7 +84,26 @@ struct Raw {
     top_origin: Option<String>,
     #[serde(default)]
     payment: Option<CollectedPaymentData>,
+    // `null` is not a TokenBinding, so it is refused rather than read as absent.
+    #[serde(rename = "tokenBinding", default, deserialize_with = "present")]
+    token_binding: Option<TokenBinding>,
 }
+
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// `tokenBinding` (WebAuthn Level 2 §5.8.1): only its `status` is read; Level 3 dropped the
+/// member, but older clients still send it.
+#[derive(Deserialize)]
+struct TokenBinding {
+    status: String,
+}
+
+/// The `TokenBindingStatus` values Level 2 defines.
+const TOKEN_BINDING_STATUSES: [&str; 2] = ["present", "supported"];
 
 impl CollectedClientData {
     /// Parses `clientDataJSON` bytes.
@@ -93,15 +112,25 @@ impl CollectedClientData {
     ///
     /// [`Error::ClientData`] when the bytes are not a JSON object with string `type`,
     /// `challenge` (unpadded base64url) and `origin`, a boolean `crossOrigin` if present, a
-    /// string `topOrigin` if present, and a well-formed `payment` if present.
+    /// string `topOrigin` if present, and a well-formed `payment` if present;
+    /// [`Error::TokenBindingStatus`] when a `tokenBinding` member's `status` is neither
+    /// `present` nor `supported` (WebAuthn Level 2 §7.1 step 10).
     pub fn parse(bytes: &[u8]) -> Result<CollectedClientData, Error> {
         let raw: Raw = serde_json::from_slice(bytes).map_err(|e| Error::ClientData {
             reason: e.to_string(),
         })?;
-        let challenge =
-            encoding::decode("challenge", &raw.challenge).map_err(|_| Error::ClientData {
+        if let Some(binding) = &raw.token_binding {
+            if !TOKEN_BINDING_STATUSES.contains(&binding.status.as_str()) {
+                return Err(Error::TokenBindingStatus {
+                    found: binding.status.clone(),
+                });
+            }
+        }
+        let challenge = encoding::decode_unpadded("challenge", &raw.challenge).map_err(|_| {
+            Error::ClientData {
                 reason: "challenge is not unpadded base64url".to_owned(),
-            })?;
+            }
+        })?;
         Ok(CollectedClientData {
             type_: raw.type_,
             challenge,
@@ -127,6 +156,33 @@ mod tests {
         assert_eq!(data.challenge, [1, 2, 3]);
         assert!(!data.cross_origin);
         assert_eq!(data.top_origin, None);
+    }
+
+    #[test]
+    fn token_binding_status_is_present_or_supported() {
+        let parse = |binding: &str| {
+            CollectedClientData::parse(
+                format!(
+                    r#"{{"type":"webauthn.get","challenge":"AQID","origin":"o","tokenBinding":{binding}}}"#
+                )
+                .as_bytes(),
+            )
+            .map(|_| ())
+            .map_err(|e| e.code())
+        };
+        assert_eq!(parse(r#"{"status":"present","id":"AQID"}"#), Ok(()));
+        assert_eq!(parse(r#"{"status":"supported"}"#), Ok(()));
+        for (binding, code) in [
+            (r#"{"status":"not-supported"}"#, "token_binding_status"),
+            (r#"{"status":"Present"}"#, "token_binding_status"),
+            (r#"{"status":""}"#, "token_binding_status"),
+            (r#"{"status":1}"#, "client_data"),
+            (r#"{"id":"AQID"}"#, "client_data"),
+            (r#""present""#, "client_data"),
+            ("null", "client_data"),
+        ] {
+            assert_eq!(parse(binding), Err(code), "{binding}");
+        }
     }
 
     #[test]

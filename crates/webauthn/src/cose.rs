@@ -24,22 +24,39 @@ pub enum CoseAlgorithm {
     Es256,
     /// ECDSA on P-384 with SHA-384 (`-35`).
     Es384,
+    /// ECDSA on P-521 with SHA-512 (`-36`).
+    Es512,
     /// RSASSA-PKCS1-v1_5 with SHA-256 (`-257`).
     Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384 (`-258`).
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512 (`-259`).
+    Rs512,
     /// RSASSA-PSS with SHA-256 and MGF1-SHA-256 (`-37`).
     Ps256,
+    /// RSASSA-PSS with SHA-384 and MGF1-SHA-384 (`-38`).
+    Ps384,
+    /// RSASSA-PSS with SHA-512 and MGF1-SHA-512 (`-39`).
+    Ps512,
     /// EdDSA (`-8`), on Ed25519 only.
     EdDsa,
 }
 
 impl CoseAlgorithm {
-    /// Every supported algorithm, in the order a relying party usually prefers them.
-    pub const ALL: [CoseAlgorithm; 5] = [
+    /// Every supported credential algorithm, in the order a relying party usually prefers
+    /// them. RS1 (SHA-1) is not among them: it is verified only as a TPM attestation
+    /// signature.
+    pub const ALL: [CoseAlgorithm; 10] = [
         CoseAlgorithm::Es256,
         CoseAlgorithm::EdDsa,
         CoseAlgorithm::Es384,
+        CoseAlgorithm::Es512,
         CoseAlgorithm::Ps256,
+        CoseAlgorithm::Ps384,
+        CoseAlgorithm::Ps512,
         CoseAlgorithm::Rs256,
+        CoseAlgorithm::Rs384,
+        CoseAlgorithm::Rs512,
     ];
 
     /// The COSE algorithm identifier.
@@ -47,8 +64,13 @@ impl CoseAlgorithm {
         match self {
             CoseAlgorithm::Es256 => -7,
             CoseAlgorithm::Es384 => -35,
+            CoseAlgorithm::Es512 => -36,
             CoseAlgorithm::Rs256 => -257,
+            CoseAlgorithm::Rs384 => -258,
+            CoseAlgorithm::Rs512 => -259,
             CoseAlgorithm::Ps256 => -37,
+            CoseAlgorithm::Ps384 => -38,
+            CoseAlgorithm::Ps512 => -39,
             CoseAlgorithm::EdDsa => -8,
         }
     }
@@ -61,11 +83,16 @@ impl CoseAlgorithm {
     /// The digest the algorithm signs with (Ed25519 hashes internally with SHA-512).
     pub(crate) fn digest(self) -> &'static ring::digest::Algorithm {
         match self {
-            CoseAlgorithm::Es384 => &ring::digest::SHA384,
-            CoseAlgorithm::EdDsa => &ring::digest::SHA512,
             CoseAlgorithm::Es256 | CoseAlgorithm::Rs256 | CoseAlgorithm::Ps256 => {
                 &ring::digest::SHA256
             }
+            CoseAlgorithm::Es384 | CoseAlgorithm::Rs384 | CoseAlgorithm::Ps384 => {
+                &ring::digest::SHA384
+            }
+            CoseAlgorithm::Es512
+            | CoseAlgorithm::Rs512
+            | CoseAlgorithm::Ps512
+            | CoseAlgorithm::EdDsa => &ring::digest::SHA512,
         }
     }
 }
@@ -75,8 +102,13 @@ impl fmt::Display for CoseAlgorithm {
         let name = match self {
             CoseAlgorithm::Es256 => "ES256",
             CoseAlgorithm::Es384 => "ES384",
+            CoseAlgorithm::Es512 => "ES512",
             CoseAlgorithm::Rs256 => "RS256",
+            CoseAlgorithm::Rs384 => "RS384",
+            CoseAlgorithm::Rs512 => "RS512",
             CoseAlgorithm::Ps256 => "PS256",
+            CoseAlgorithm::Ps384 => "PS384",
+            CoseAlgorithm::Ps512 => "PS512",
             CoseAlgorithm::EdDsa => "EdDSA",
         };
         write!(f, "{name} ({})", self.id())
@@ -105,6 +137,8 @@ pub(crate) enum PublicKey {
     P256(Vec<u8>),
     /// Uncompressed SEC 1 point on P-384.
     P384(Vec<u8>),
+    /// Uncompressed SEC 1 point on P-521 (coordinates of 66 bytes).
+    P521(Vec<u8>),
     /// RSA modulus and exponent, big-endian without leading zeros.
     Rsa { n: Vec<u8>, e: Vec<u8> },
     /// Ed25519 point.
@@ -148,6 +182,23 @@ impl PublicKey {
                 reason: "elliptic-curve point is not uncompressed",
             }),
         }
+    }
+
+    /// Builds an uncompressed P-521 point from coordinates of 66 bytes, refusing points off
+    /// the curve and coordinates at or above the field prime (the `p521` crate's SEC 1 check;
+    /// ring has no P-521).
+    pub(crate) fn p521(x: &[u8], y: &[u8]) -> Result<PublicKey, Error> {
+        if x.len() != P521_LEN || y.len() != P521_LEN {
+            return Err(Error::CoseKey {
+                reason: "coordinate has the wrong length",
+            });
+        }
+        let mut point = Vec::with_capacity(1 + 2 * P521_LEN);
+        point.push(4);
+        point.extend_from_slice(x);
+        point.extend_from_slice(y);
+        p521::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(|_| Error::PointNotOnCurve)?;
+        Ok(PublicKey::P521(point))
     }
 
     /// Checks an RSA modulus and exponent (big-endian, no leading zero) and builds the key.
@@ -195,17 +246,62 @@ impl PublicKey {
                 UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_ASN1, point)
                     .verify(message, signature)
             }
+            (CoseAlgorithm::Es512, PublicKey::P521(point)) => {
+                return verify_p521(point, message, signature)
+            }
             (CoseAlgorithm::EdDsa, PublicKey::Ed25519(point)) => {
                 UnparsedPublicKey::new(&signature::ED25519, point).verify(message, signature)
             }
             (CoseAlgorithm::Rs256, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
                 .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, signature),
+            (CoseAlgorithm::Rs384, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PKCS1_2048_8192_SHA384, message, signature),
+            (CoseAlgorithm::Rs512, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PKCS1_2048_8192_SHA512, message, signature),
             (CoseAlgorithm::Ps256, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
                 .verify(&signature::RSA_PSS_2048_8192_SHA256, message, signature),
+            (CoseAlgorithm::Ps384, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PSS_2048_8192_SHA384, message, signature),
+            (CoseAlgorithm::Ps512, PublicKey::Rsa { n, e }) => RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PSS_2048_8192_SHA512, message, signature),
             _ => return Err(SignatureError::KeyMismatch),
         };
         outcome.map_err(|_| SignatureError::Invalid)
     }
+
+    /// Verifies an RS1 signature (RSASSA-PKCS1-v1_5 with SHA-1, COSE `-65535`). Only a TPM
+    /// attestation statement may use it: older TPMs can sign with nothing else, and their AIK
+    /// certificate is checked like any other. It is never a credential algorithm.
+    pub(crate) fn verify_rs1(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SignatureError> {
+        let PublicKey::Rsa { n, e } = self else {
+            return Err(SignatureError::KeyMismatch);
+        };
+        RsaPublicKeyComponents { n, e }
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                message,
+                signature,
+            )
+            .map_err(|_| SignatureError::Invalid)
+    }
+}
+
+/// The coordinate length of P-521, in bytes.
+const P521_LEN: usize = 66;
+
+/// Verifies an ASN.1 DER ECDSA P-521 SHA-512 signature with the `p521` crate.
+fn verify_p521(point: &[u8], message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+    use p521::ecdsa::signature::Verifier as _;
+    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
+        .map_err(|_| SignatureError::KeyMismatch)?;
+    let signature =
+        p521::ecdsa::Signature::from_der(signature).map_err(|_| SignatureError::Invalid)?;
+    key.verify(message, &signature)
+        .map_err(|_| SignatureError::Invalid)
 }
 
 // COSE_Key labels (RFC 9052 §7.1, RFC 9053 §7) and values.
@@ -220,6 +316,7 @@ const KTY_EC2: i64 = 2;
 const KTY_RSA: i64 = 3;
 const CRV_P256: i64 = 1;
 const CRV_P384: i64 = 2;
+const CRV_P521: i64 = 3;
 const CRV_ED25519: i64 = 6;
 const CRV_ED448: i64 = 7;
 /// The fully-specified Ed448 algorithm (draft-ietf-jose-fully-specified-algorithms).
@@ -308,11 +405,11 @@ impl CoseKey {
         let alg =
             CoseAlgorithm::from_id(alg_id).ok_or(Error::UnsupportedAlgorithm { alg: alg_id })?;
         let key = match alg {
-            CoseAlgorithm::Es256 | CoseAlgorithm::Es384 => {
-                let (curve, crv_id) = if alg == CoseAlgorithm::Es256 {
-                    (&ec::P256, CRV_P256)
-                } else {
-                    (&ec::P384, CRV_P384)
+            CoseAlgorithm::Es256 | CoseAlgorithm::Es384 | CoseAlgorithm::Es512 => {
+                let (curve, crv_id) = match alg {
+                    CoseAlgorithm::Es256 => (Some(&ec::P256), CRV_P256),
+                    CoseAlgorithm::Es384 => (Some(&ec::P384), CRV_P384),
+                    _ => (None, CRV_P521),
                 };
                 if kty != KTY_EC2 {
                     return Err(malformed("kty does not fit alg"));
@@ -322,10 +419,13 @@ impl CoseKey {
                 }
                 expect_labels(&[KTY, ALG, CRV_OR_N, X_OR_E, Y])?;
                 let (x, y) = (bytes(X_OR_E)?, bytes(Y)?);
-                if x.len() != curve.len || y.len() != curve.len {
-                    return Err(malformed("coordinate has the wrong length"));
+                match curve {
+                    Some(curve) if x.len() != curve.len || y.len() != curve.len => {
+                        return Err(malformed("coordinate has the wrong length"))
+                    }
+                    Some(curve) => PublicKey::ec(curve, x, y)?,
+                    None => PublicKey::p521(x, y)?,
                 }
-                PublicKey::ec(curve, x, y)?
             }
             CoseAlgorithm::EdDsa => {
                 if kty != KTY_OKP {
@@ -341,7 +441,12 @@ impl CoseKey {
                         .map_err(|_| malformed("ed25519 key is not 32 bytes"))?,
                 )
             }
-            CoseAlgorithm::Rs256 | CoseAlgorithm::Ps256 => {
+            CoseAlgorithm::Rs256
+            | CoseAlgorithm::Rs384
+            | CoseAlgorithm::Rs512
+            | CoseAlgorithm::Ps256
+            | CoseAlgorithm::Ps384
+            | CoseAlgorithm::Ps512 => {
                 if kty != KTY_RSA {
                     return Err(malformed("kty does not fit alg"));
                 }

@@ -1,18 +1,33 @@
-//! Unpadded base64url ([RFC 4648 §5]), the encoding of every binary member of the
+//! Base64url ([RFC 4648 §5]), the encoding of every binary member of the
 //! `PublicKeyCredential.toJSON()` form and of the client data's `challenge`.
 //!
-//! Strict: no padding, no `+` or `/`, no whitespace, no non-zero trailing bits, so that each
-//! byte string has exactly one accepted text form.
+//! The response's members are accepted unpadded (what browsers send) or with complete `=`
+//! padding (what some polyfills and other servers' clients send). Everything else stays
+//! refused: `+` or `/`, whitespace, partial padding, non-zero trailing bits. The client data's
+//! `challenge` is written by the browser itself, always unpadded, so it is decoded strictly.
 //!
 //! [RFC 4648 §5]: https://www.rfc-editor.org/rfc/rfc4648#section-5
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
 use crate::Error;
 
-/// Decodes unpadded base64url; `field` names the JSON member in the error.
+/// Decodes base64url, unpadded or completely padded; `field` names the JSON member in the
+/// error.
 pub(crate) fn decode(field: &'static str, text: &str) -> Result<Vec<u8>, Error> {
+    // The padded engine requires exactly the canonical padding (`AQ=` is refused, where the
+    // base64 crate's `Indifferent` mode would take it).
+    let engine = if text.ends_with('=') {
+        &URL_SAFE
+    } else {
+        &URL_SAFE_NO_PAD
+    };
+    engine.decode(text).map_err(|_| Error::Base64 { field })
+}
+
+/// Decodes unpadded base64url only: for text a browser writes itself.
+pub(crate) fn decode_unpadded(field: &'static str, text: &str) -> Result<Vec<u8>, Error> {
     URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| Error::Base64 { field })
@@ -68,11 +83,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_canonical_unpadded_form_decodes() {
+    fn members_decode_unpadded_or_fully_padded() {
         assert_eq!(decode("x", "AQID"), Ok(vec![1, 2, 3]));
         assert_eq!(decode("x", "_-8"), Ok(vec![0xff, 0xef]));
-        for bad in ["AQ==", "AQ=", "+/8", "AQ ID", "AR", "A"] {
+        assert_eq!(decode("x", "_-8="), Ok(vec![0xff, 0xef]));
+        assert_eq!(decode("x", "AQ"), Ok(vec![1]));
+        assert_eq!(decode("x", "AQ=="), Ok(vec![1]));
+        assert_eq!(decode("x", ""), Ok(vec![]));
+        for bad in [
+            "AQ=", "AQ===", "AQID====", "A===", "=", "+/8", "_-8/", "AQ ID", "AQ==\n", "AR",
+            "AR==", "A", "AQ=A", "A=Q=",
+        ] {
             assert_eq!(decode("x", bad), Err(Error::Base64 { field: "x" }), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_challenge_decodes_only_unpadded() {
+        assert_eq!(decode_unpadded("x", "AQID"), Ok(vec![1, 2, 3]));
+        for bad in ["AQ==", "AQ=", "+/8", "AQ ID", "AR", "A"] {
+            assert_eq!(
+                decode_unpadded("x", bad),
+                Err(Error::Base64 { field: "x" }),
+                "{bad}"
+            );
         }
     }
 }

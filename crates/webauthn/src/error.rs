@@ -36,8 +36,8 @@ pub enum Error {
         /// The parser's message.
         reason: String,
     },
-    /// A binary member is not unpadded base64url.
-    #[error("{field} is not unpadded base64url")]
+    /// A binary member is not base64url (unpadded, or with complete `=` padding).
+    #[error("{field} is not base64url")]
     Base64 {
         /// The JSON member.
         field: &'static str,
@@ -94,6 +94,12 @@ pub enum Error {
     TopOriginNotAllowed {
         /// The top origin found.
         top_origin: String,
+    },
+    /// `tokenBinding.status` is neither `present` nor `supported` (WebAuthn Level 2 §5.8.1).
+    #[error("token binding status {found:?} is neither \"present\" nor \"supported\"")]
+    TokenBindingStatus {
+        /// The status found.
+        found: String,
     },
     /// `topOrigin` is present while `crossOrigin` is not true.
     #[error("topOrigin is present but crossOrigin is not true")]
@@ -443,6 +449,7 @@ impl Error {
             Error::IdMismatch => "id_mismatch",
             Error::ResponseInconsistent { .. } => "response_inconsistent",
             Error::ClientData { .. } => "client_data",
+            Error::TokenBindingStatus { .. } => "token_binding_status",
             Error::CeremonyType { .. } => "ceremony_type",
             Error::ChallengeMismatch => "challenge_mismatch",
             Error::OriginNotAllowed { .. } => "origin_not_allowed",

@@ -2,8 +2,8 @@
 //! ([WebAuthn §5.1, `RegistrationResponseJSON`]) and of an assertion
 //! (`AuthenticationResponseJSON`).
 //!
-//! Every binary member is unpadded base64url, strictly (see [`crate::encoding`]); `id` must be
-//! the base64url of `rawId`; `type` must be `public-key`. A member may not appear twice.
+//! Every binary member is base64url, unpadded or fully padded (see [`crate::encoding`]); `id`
+//! must encode the same bytes as `rawId`; `type` must be `public-key`. A member may not appear twice.
 //! Members this crate does not use are ignored, so that newer browsers' additions pass.
 //!
 //! [WebAuthn §5.1, `RegistrationResponseJSON`]: https://www.w3.org/TR/webauthn-3/#dictdef-registrationresponsejson
@@ -178,8 +178,8 @@ fn credential_id<R>(raw: &RawCredential<R>) -> Result<Vec<u8>, Error> {
         });
     }
     let raw_id = encoding::decode("rawId", &raw.raw_id)?;
-    // `rawId` is canonical, so comparing the texts compares the bytes.
-    if raw.id != raw.raw_id {
+    // Either may be padded and the other not, so the bytes are compared, not the texts.
+    if encoding::decode("id", &raw.id)? != raw_id {
         return Err(Error::IdMismatch);
     }
     Ok(raw_id)

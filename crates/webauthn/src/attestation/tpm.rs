@@ -2,8 +2,9 @@
 //! (`certInfo`, a `TPMS_ATTEST`) over its public area (`pubArea`, a `TPMT_PUBLIC`), signed by an
 //! attestation identity key whose certificate (`aikCert`) leads to a trust root.
 //!
-//! Structures are read as [TPM 2.0 Part 2] lays them out; SHA-1 (as a name algorithm or in
-//! `alg`, such as RS1) is not supported.
+//! Structures are read as [TPM 2.0 Part 2] lays them out. `alg` may be RS1 (RSASSA-PKCS1-v1_5
+//! with SHA-1, COSE `-65535`), which older TPMs (early Windows Hello) can only sign with; it is
+//! accepted here and nowhere else, and SHA-1 as the `pubArea` name algorithm is still refused.
 //!
 //! [WebAuthn §8.3]: https://www.w3.org/TR/webauthn-3/#sctn-tpm-attestation
 //! [TPM 2.0 Part 2]: https://trustedcomputinggroup.org/resource/tpm-library-specification/
@@ -26,6 +27,11 @@ const TPM_ALG_SHA384: u16 = 0x000c;
 const TPM_ALG_SHA512: u16 = 0x000d;
 const TPM_ECC_NIST_P256: u16 = 0x0003;
 const TPM_ECC_NIST_P384: u16 = 0x0004;
+const TPM_ECC_NIST_P521: u16 = 0x0005;
+/// RS1: RSASSA-PKCS1-v1_5 with SHA-1 ([IANA COSE Algorithms]).
+///
+/// [IANA COSE Algorithms]: https://www.iana.org/assignments/cose/cose.xhtml#algorithms
+const ALG_RS1: i64 = -65_535;
 /// Signing and key-derivation schemes whose details are a single hash algorithm.
 const HASH_ONLY_SCHEMES: [u16; 8] = [
     0x0014, // RSASSA
@@ -71,12 +77,20 @@ pub(super) fn verify(
     }
 
     let cert_info = CertInfo::parse(cert_info_raw)?;
-    let cose_alg = CoseAlgorithm::from_id(alg).ok_or(Error::UnsupportedAlgorithm { alg })?;
-    if cose_alg == CoseAlgorithm::EdDsa {
-        return Err(statement.error("alg cannot be used with a tpm"));
-    }
+    // extraData is hashed with alg's digest (WebAuthn §8.3.2): SHA-1 for RS1.
+    let cose_alg = if alg == ALG_RS1 {
+        None
+    } else {
+        let cose_alg = CoseAlgorithm::from_id(alg).ok_or(Error::UnsupportedAlgorithm { alg })?;
+        if cose_alg == CoseAlgorithm::EdDsa {
+            return Err(statement.error("alg cannot be used with a tpm"));
+        }
+        Some(cose_alg)
+    };
+    let extra_data_digest =
+        cose_alg.map_or(&digest::SHA1_FOR_LEGACY_USE_ONLY, CoseAlgorithm::digest);
     let att_to_be_signed = context.signed_data();
-    if cert_info.extra_data != digest::digest(cose_alg.digest(), &att_to_be_signed).as_ref() {
+    if cert_info.extra_data != digest::digest(extra_data_digest, &att_to_be_signed).as_ref() {
         return Err(Error::TpmExtraData);
     }
     let name_digest = match pub_area.name_alg {
@@ -97,7 +111,13 @@ pub(super) fn verify(
 
     let chain = x509::parse_chain(&x5c)?;
     let aik = &chain[0];
-    verify_signature(&aik.public_key, alg, cert_info_raw, sig)?;
+    match cose_alg {
+        Some(_) => verify_signature(&aik.public_key, alg, cert_info_raw, sig)?,
+        None => aik
+            .public_key
+            .verify_rs1(cert_info_raw, sig)
+            .map_err(|_| Error::AttestationSignature)?,
+    }
     check_aik_certificate(aik)?;
     check_aaguid_extension(aik, context.aaguid)?;
     context.trace(&chain)
@@ -275,11 +295,14 @@ impl<'a> PubArea<'a> {
                 let first_n = n.iter().position(|&b| b != 0).unwrap_or(n.len());
                 &n[first_n..] == cn.as_slice() && &exponent[first..] == ce.as_slice()
             }
-            (TpmKey::Ecc { curve, x, y }, PublicKey::P256(point) | PublicKey::P384(point)) => {
-                let expected_curve = if point.len() == 65 {
-                    TPM_ECC_NIST_P256
-                } else {
-                    TPM_ECC_NIST_P384
+            (
+                TpmKey::Ecc { curve, x, y },
+                PublicKey::P256(point) | PublicKey::P384(point) | PublicKey::P521(point),
+            ) => {
+                let expected_curve = match point.len() {
+                    65 => TPM_ECC_NIST_P256,
+                    97 => TPM_ECC_NIST_P384,
+                    _ => TPM_ECC_NIST_P521,
                 };
                 let half = (point.len() - 1) / 2;
                 *curve == expected_curve && *x == &point[1..=half] && *y == &point[1 + half..]

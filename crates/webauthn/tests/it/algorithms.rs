@@ -35,6 +35,7 @@ fn a_signature_by_another_key_of_the_same_algorithm_is_refused() {
     for alg in [
         CoseAlgorithm::Es256,
         CoseAlgorithm::Es384,
+        CoseAlgorithm::Es512,
         CoseAlgorithm::EdDsa,
     ] {
         let (key, credential) = registered(alg);
@@ -46,5 +47,34 @@ fn a_signature_by_another_key_of_the_same_algorithm_is_refused() {
             Some("bad_signature"),
             "{alg}"
         );
+    }
+}
+
+#[test]
+fn an_rsa_signature_with_another_hash_or_padding_is_refused() {
+    // One RSA key signs as each RSA algorithm; the credential's algorithm fixes both the hash
+    // and the padding, so a signature made as any other is refused.
+    let rp = rp().build().unwrap();
+    let rsa = [
+        CoseAlgorithm::Rs256,
+        CoseAlgorithm::Rs384,
+        CoseAlgorithm::Rs512,
+        CoseAlgorithm::Ps256,
+        CoseAlgorithm::Ps384,
+        CoseAlgorithm::Ps512,
+    ];
+    for alg in rsa {
+        let (key, credential) = registered(alg);
+        for other in rsa.into_iter().filter(|other| *other != alg) {
+            let signer = crate::support::TestKey::generate(other);
+            let assertion = Assertion::new(&key, &credential).with(|a| a.signer = Some(signer));
+            let outcome =
+                rp.verify_authentication(&CHALLENGE, &assertion.response(), &credential, &[]);
+            assert_eq!(
+                outcome.map_err(|e| e.code()).err(),
+                Some("bad_signature"),
+                "{alg} signed as {other}"
+            );
+        }
     }
 }

@@ -196,7 +196,13 @@ fn packed_x5c() {
         signed_by(key.clone(), -8).code(&rp),
         "attestation_signature"
     );
-    assert_eq!(signed_by(key, -36).code(&rp), "unsupported_algorithm");
+    // ES512 is supported, but not with this P-256 certificate key.
+    assert_eq!(
+        signed_by(key.clone(), -36).code(&rp),
+        "attestation_signature"
+    );
+    // RS1 is accepted in TPM statements only.
+    assert_eq!(signed_by(key, -65535).code(&rp), "unsupported_algorithm");
 }
 
 #[test]
@@ -437,8 +443,22 @@ fn tpm() {
         ),
         ("eddsa alg", with(&|t| t.alg = -8), "attestation_statement"),
         (
-            "rs1 alg",
+            // RS1 is an RSA algorithm; this AIK is a P-256 key.
+            "rs1 alg with an ec aik",
             with(&|t| t.alg = -65535),
+            "attestation_signature",
+        ),
+        (
+            "rs1 alg, extraData hashed with sha-256",
+            with(&|t| {
+                t.alg = -65535;
+                t.extra_data_alg = Some(-7);
+            }),
+            "tpm_extra_data",
+        ),
+        (
+            "an unknown alg",
+            with(&|t| t.alg = -65534),
             "unsupported_algorithm",
         ),
         (

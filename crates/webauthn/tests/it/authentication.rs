@@ -82,6 +82,28 @@ fn client_data_rules() {
                 "origin_not_allowed",
             ),
             (
+                "token binding present",
+                change(|a| {
+                    a.client_data["tokenBinding"] = json!({"status": "present", "id": "AQID"});
+                }),
+                "ok",
+            ),
+            (
+                "token binding supported",
+                change(|a| a.client_data["tokenBinding"] = json!({"status": "supported"})),
+                "ok",
+            ),
+            (
+                "token binding not-supported (not a Level 2 status)",
+                change(|a| a.client_data["tokenBinding"] = json!({"status": "not-supported"})),
+                "token_binding_status",
+            ),
+            (
+                "token binding without a status",
+                change(|a| a.client_data["tokenBinding"] = json!({})),
+                "client_data",
+            ),
+            (
                 "cross origin",
                 change(|a| a.client_data["crossOrigin"] = json!(true)),
                 "cross_origin_not_allowed",

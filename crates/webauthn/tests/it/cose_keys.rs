@@ -240,18 +240,118 @@ fn rsa_keys() {
 
 #[test]
 fn algorithms_outside_the_supported_set() {
-    for (alg, expected) in [
-        (-36, "unsupported_algorithm"),
-        (-65535, "unsupported_algorithm"),
-        (-258, "unsupported_algorithm"),
-        (-19, "unsupported_algorithm"),
-        (0, "unsupported_algorithm"),
+    // RS1 (-65535) verifies TPM attestation statements only; it is never a credential key's
+    // algorithm, whatever the key type. ES256K (-47) and RS1's neighbours are unknown.
+    for (key_alg, alg) in [
+        (CoseAlgorithm::Es256, -65535),
+        (CoseAlgorithm::Rs256, -65535),
+        (CoseAlgorithm::Es256, -47),
+        (CoseAlgorithm::Rs256, -260),
+        (CoseAlgorithm::Ps256, -40),
+        (CoseAlgorithm::Es256, -19),
+        (CoseAlgorithm::Es256, 0),
     ] {
-        let key = changed(CoseAlgorithm::Es256, |k| k.set(int(3), int(alg)));
-        assert_eq!(code(&key), expected, "{alg}");
+        let key = changed(key_alg, |k| k.set(int(3), int(alg)));
+        assert_eq!(code(&key), "unsupported_algorithm", "{alg}");
     }
     assert_eq!(CoseAlgorithm::from_id(-7), Some(CoseAlgorithm::Es256));
-    assert_eq!(CoseAlgorithm::from_id(-36), None);
+    assert_eq!(CoseAlgorithm::from_id(-36), Some(CoseAlgorithm::Es512));
+    assert_eq!(CoseAlgorithm::from_id(-65535), None);
+}
+
+#[test]
+fn the_five_added_algorithms_have_their_ids_and_key_types() {
+    for (alg, id, name) in [
+        (CoseAlgorithm::Es512, -36, "ES512 (-36)"),
+        (CoseAlgorithm::Ps384, -38, "PS384 (-38)"),
+        (CoseAlgorithm::Ps512, -39, "PS512 (-39)"),
+        (CoseAlgorithm::Rs384, -258, "RS384 (-258)"),
+        (CoseAlgorithm::Rs512, -259, "RS512 (-259)"),
+    ] {
+        assert_eq!(alg.id(), id);
+        assert_eq!(alg.to_string(), name);
+        assert!(CoseAlgorithm::ALL.contains(&alg));
+    }
+    // An RSA algorithm on an EC2 key, and ES512 on an RSA key, are refused.
+    let rs384_on_ec = changed(CoseAlgorithm::Es256, |k| k.set(int(3), int(-258)));
+    assert_eq!(code(&rs384_on_ec), "cose_key");
+    let es512_on_rsa = changed(CoseAlgorithm::Rs256, |k| k.set(int(3), int(-36)));
+    assert_eq!(code(&es512_on_rsa), "cose_key");
+    // The RSA size rules hold for the added RSA algorithms too.
+    for alg in [-38, -39, -258, -259] {
+        let short = changed(CoseAlgorithm::Rs256, |k| {
+            k.set(int(3), int(alg));
+            k.set(int(-1), bytes([0xc1; 128]));
+        });
+        assert_eq!(code(&short), "rsa_key_size", "{alg}");
+    }
+}
+
+#[test]
+fn p521_keys() {
+    let es512 = CoseAlgorithm::Es512;
+    let valid = changed(es512, |_| {});
+    assert_eq!(code(&valid), "ok");
+    for (name, key, expected) in [
+        (
+            "crv of P-256",
+            changed(es512, |k| k.set(int(-1), int(1))),
+            "cose_key",
+        ),
+        (
+            "crv of P-384",
+            changed(es512, |k| k.set(int(-1), int(2))),
+            "cose_key",
+        ),
+        ("no crv", changed(es512, |k| k.remove(&int(-1))), "cose_key"),
+        (
+            "kty OKP",
+            changed(es512, |k| k.set(int(1), int(1))),
+            "cose_key",
+        ),
+        ("no y", changed(es512, |k| k.remove(&int(-3))), "cose_key"),
+        (
+            "compressed y",
+            changed(es512, |k| k.set(int(-3), C::Bool(true))),
+            "cose_key",
+        ),
+        (
+            "x of 65 bytes (leading zero dropped)",
+            changed(es512, |k| k.set(int(-2), bytes([1; 65]))),
+            "cose_key",
+        ),
+        (
+            "x of 67 bytes",
+            changed(es512, |k| k.set(int(-2), bytes([0; 67]))),
+            "cose_key",
+        ),
+        (
+            "off the curve",
+            changed(es512, |k| k.set(int(-3), bytes([1; 66]))),
+            "point_not_on_curve",
+        ),
+        (
+            // 66 bytes hold 528 bits: a coordinate at or above p = 2^521 - 1 is refused.
+            "x above the field prime",
+            changed(es512, |k| k.set(int(-2), bytes([0xff; 66]))),
+            "point_not_on_curve",
+        ),
+        (
+            "private key d",
+            changed(es512, |k| k.set(int(-4), bytes([1; 66]))),
+            "cose_key",
+        ),
+        (
+            "a P-256 key labelled ES512",
+            changed(CoseAlgorithm::Es256, |k| {
+                k.set(int(3), int(-36));
+                k.set(int(-1), int(3));
+            }),
+            "cose_key",
+        ),
+    ] {
+        assert_eq!(code(&key), expected, "{name}");
+    }
 }
 
 #[test]

@@ -29,6 +29,10 @@ fn every_error() -> Vec<(Error, &'static str)> {
             },
             "ceremony_type",
         ),
+        (
+            Error::TokenBindingStatus { found: s() },
+            "token_binding_status",
+        ),
         (Error::ChallengeMismatch, "challenge_mismatch"),
         (
             Error::OriginNotAllowed { origin: s() },
@@ -240,5 +244,5 @@ fn codes_are_stable_and_distinct() {
         );
     }
     // Every variant of `Error` is listed above.
-    assert_eq!(errors.len(), 79);
+    assert_eq!(errors.len(), 80);
 }

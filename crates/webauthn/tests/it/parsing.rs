@@ -1,5 +1,5 @@
-//! The response documents: the `toJSON()` shape, strict base64url, `id` against `rawId`, size
-//! limits; and authenticator data parsing on its own.
+//! The response documents: the `toJSON()` shape, base64url (unpadded or fully padded, nothing
+//! else), `id` against `rawId`, size limits; and authenticator data parsing on its own.
 
 use serde_json::json;
 use watchword_webauthn::{
@@ -7,6 +7,11 @@ use watchword_webauthn::{
 };
 
 use crate::support::{b64, registered, sha256, Assertion, Registration, AT, ED, UP};
+
+/// The text with `=` padding to a multiple of four characters, as some clients send it.
+fn padded(text: &str) -> String {
+    format!("{text}{}", "=".repeat((4 - text.len() % 4) % 4))
+}
 
 fn registration_code(json: &serde_json::Value) -> &'static str {
     match parse_registration(&json.to_string()) {
@@ -42,9 +47,29 @@ fn registration_documents() {
         (
             "padded id and rawId",
             with(&|j| {
-                j["id"] = json!(format!("{id}="));
-                j["rawId"] = json!(format!("{id}="));
+                j["id"] = json!(padded(&id));
+                j["rawId"] = json!(padded(&id));
             }),
+            "ok",
+        ),
+        (
+            "padded rawId, unpadded id",
+            with(&|j| j["rawId"] = json!(padded(&id))),
+            "ok",
+        ),
+        (
+            "padded id with another credential's bytes",
+            with(&|j| j["id"] = json!(padded(&b64([1; 32])))),
+            "id_mismatch",
+        ),
+        (
+            "rawId with too much padding",
+            with(&|j| j["rawId"] = json!(format!("{}====", padded(&id)))),
+            "base64",
+        ),
+        (
+            "rawId with partial padding",
+            with(&|j| j["rawId"] = json!(format!("{}==", id))),
             "base64",
         ),
         (
@@ -77,12 +102,20 @@ fn registration_documents() {
             "json",
         ),
         (
-            "clientDataJSON with padding",
+            "every member padded",
             with(&|j| {
-                j["response"]["clientDataJSON"] = json!(format!(
-                    "{}==",
-                    j["response"]["clientDataJSON"].as_str().unwrap()
-                ));
+                for member in ["clientDataJSON", "attestationObject"] {
+                    let text = padded(j["response"][member].as_str().unwrap());
+                    j["response"][member] = json!(text);
+                }
+            }),
+            "ok",
+        ),
+        (
+            "clientDataJSON with padding inside",
+            with(&|j| {
+                let text = j["response"]["clientDataJSON"].as_str().unwrap();
+                j["response"]["clientDataJSON"] = json!(format!("{}={}", &text[..4], &text[4..]));
             }),
             "base64",
         ),
@@ -166,7 +199,24 @@ fn authentication_documents() {
         (
             "userHandle padded",
             with(&|j| j["response"]["userHandle"] = json!("dXNlcg==")),
+            "ok",
+        ),
+        (
+            "userHandle with partial padding",
+            with(&|j| j["response"]["userHandle"] = json!("dXNlcg=")),
             "base64",
+        ),
+        (
+            "every member padded",
+            with(&|j| {
+                for member in ["clientDataJSON", "authenticatorData", "signature"] {
+                    let text = padded(j["response"][member].as_str().unwrap());
+                    j["response"][member] = json!(text);
+                }
+                j["id"] = json!(padded(j["id"].as_str().unwrap()));
+                j["rawId"] = json!(padded(j["rawId"].as_str().unwrap()));
+            }),
+            "ok",
         ),
         (
             "no signature",

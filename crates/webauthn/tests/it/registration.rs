@@ -67,6 +67,21 @@ fn client_data_rules() {
                 "origin_not_allowed",
             ),
             (
+                "token binding supported",
+                change(|r| r.client_data["tokenBinding"] = json!({"status": "supported"})),
+                "ok",
+            ),
+            (
+                "token binding with an unknown status",
+                change(|r| r.client_data["tokenBinding"] = json!({"status": "absent"})),
+                "token_binding_status",
+            ),
+            (
+                "token binding null",
+                change(|r| r.client_data["tokenBinding"] = json!(null)),
+                "client_data",
+            ),
+            (
                 "subdomain of an exact origin",
                 change(|r| r.client_data["origin"] = json!("https://login.example.org")),
                 "origin_not_allowed",

@@ -45,8 +45,8 @@ fn w3c_registration_verdict(id: &str) -> Result<AttestationTrust, &'static str> 
         // vendor registry it carries. WebAuthn §8.3.1 asks for the SAN to be present and well
         // formed, not for a registry; the AIK chains to the configured root, so it is trusted.
         "w3c-tpm-es256" => trusted,
-        // ES512 (P-521) is not supported: ring has no P-521.
-        "w3c-packed-es512" => Err("unsupported_algorithm"),
+        // ES512 (P-521) verifies through the `p521` crate, ring having no P-521.
+        "w3c-packed-es512" => trusted,
         "w3c-packed-ed448" => Err("ed448_unsupported"),
         // Both authorization lists are empty, so nothing says the key was generated in the
         // keystore: refused, as go-webauthn does. The error is the origin check, which runs
@@ -64,7 +64,6 @@ fn w3c_authentication_verdict(id: &str) -> Result<(), &'static str> {
         "w3c-none-es256-crossOrigin" | "w3c-none-es256-topOrigin" => {
             Err("cross_origin_not_allowed")
         }
-        "w3c-packed-es512" => Err("unsupported_algorithm"),
         "w3c-packed-ed448" => Err("ed448_unsupported"),
         _ => Ok(()),
     }

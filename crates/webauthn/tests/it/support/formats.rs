@@ -169,10 +169,11 @@ impl Tpm {
             let key = self.pub_area_key.as_ref().unwrap_or(s.key);
             let mut pub_area = pub_area(key, self.name_alg);
             pub_area.extend_from_slice(&self.trailing);
-            let hash_alg = if self.extra_data_alg.unwrap_or(self.alg) == -35 {
-                &digest::SHA384
-            } else {
-                &digest::SHA256
+            let hash_alg = match self.extra_data_alg.unwrap_or(self.alg) {
+                -35 | -38 | -258 => &digest::SHA384,
+                -36 | -39 | -259 => &digest::SHA512,
+                -65535 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+                _ => &digest::SHA256,
             };
             let mut extra_data = digest::digest(hash_alg, &s.signed()).as_ref().to_vec();
             if self.corrupt_extra_data {

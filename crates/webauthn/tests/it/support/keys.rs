@@ -2,10 +2,12 @@
 
 use std::rc::Rc;
 
-use ring::rand::SystemRandom;
+use p521::ecdsa::signature::Signer as _;
+use ring::rand::{SecureRandom as _, SystemRandom};
 use ring::signature::{
     EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING,
-    ECDSA_P384_SHA384_ASN1_SIGNING, RSA_PKCS1_SHA256, RSA_PSS_SHA256,
+    ECDSA_P384_SHA384_ASN1_SIGNING, RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512,
+    RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512,
 };
 use watchword_webauthn::CoseAlgorithm;
 
@@ -20,6 +22,8 @@ enum Pair {
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
     Rsa(RsaKeyPair),
+    /// ring has no P-521; the `p521` crate signs (deterministically, RFC 6979).
+    P521(p521::ecdsa::SigningKey),
 }
 
 /// A key pair that signs as its COSE algorithm.
@@ -51,7 +55,18 @@ impl TestKey {
                 let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng()).expect("generate");
                 Pair::Ed25519(Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("load"))
             }
-            CoseAlgorithm::Rs256 | CoseAlgorithm::Ps256 => {
+            CoseAlgorithm::Es512 => {
+                // A random scalar below the group order: 66 bytes with a zero top byte.
+                let mut scalar = [0u8; 66];
+                rng().fill(&mut scalar[1..]).expect("random");
+                Pair::P521(p521::ecdsa::SigningKey::from_slice(&scalar).expect("scalar"))
+            }
+            CoseAlgorithm::Rs256
+            | CoseAlgorithm::Rs384
+            | CoseAlgorithm::Rs512
+            | CoseAlgorithm::Ps256
+            | CoseAlgorithm::Ps384
+            | CoseAlgorithm::Ps512 => {
                 Pair::Rsa(RsaKeyPair::from_pkcs8(RSA_PKCS8).expect("fixture key"))
             }
             other => panic!("no test key for {other}"),
@@ -75,6 +90,9 @@ impl TestKey {
         match &*self.pair {
             Pair::Ecdsa(pair) => Public::Ec(pair.public_key().as_ref().to_vec()),
             Pair::Ed25519(pair) => Public::Ed25519(pair.public_key().as_ref().to_vec()),
+            Pair::P521(key) => {
+                Public::Ec(key.verifying_key().to_sec1_point(false).as_bytes().to_vec())
+            }
             Pair::Rsa(pair) => {
                 // RSAPublicKey ::= SEQUENCE { n INTEGER, e INTEGER }, both positive.
                 let der = pair.public().as_ref();
@@ -90,10 +108,10 @@ impl TestKey {
         match self.public() {
             Public::Ec(point) => {
                 let half = (point.len() - 1) / 2;
-                let crv = if self.alg == CoseAlgorithm::Es256 {
-                    1
-                } else {
-                    2
+                let crv = match self.alg {
+                    CoseAlgorithm::Es256 => 1,
+                    CoseAlgorithm::Es384 => 2,
+                    _ => 3,
                 };
                 map(vec![
                     (int(1), int(2)),
@@ -127,12 +145,18 @@ impl TestKey {
         match &*self.pair {
             Pair::Ecdsa(pair) => pair.sign(&rng(), message).expect("sign").as_ref().to_vec(),
             Pair::Ed25519(pair) => pair.sign(message).as_ref().to_vec(),
+            Pair::P521(key) => {
+                let signature: p521::ecdsa::Signature = key.sign(message);
+                signature.to_der().as_bytes().to_vec()
+            }
             Pair::Rsa(pair) => {
-                let padding: &dyn ring::signature::RsaEncoding = if self.alg == CoseAlgorithm::Ps256
-                {
-                    &RSA_PSS_SHA256
-                } else {
-                    &RSA_PKCS1_SHA256
+                let padding: &dyn ring::signature::RsaEncoding = match self.alg {
+                    CoseAlgorithm::Ps256 => &RSA_PSS_SHA256,
+                    CoseAlgorithm::Ps384 => &RSA_PSS_SHA384,
+                    CoseAlgorithm::Ps512 => &RSA_PSS_SHA512,
+                    CoseAlgorithm::Rs384 => &RSA_PKCS1_SHA384,
+                    CoseAlgorithm::Rs512 => &RSA_PKCS1_SHA512,
+                    _ => &RSA_PKCS1_SHA256,
                 };
                 let mut signature = vec![0; pair.public().modulus_len()];
                 pair.sign(padding, &rng(), message, &mut signature)
@@ -191,7 +215,14 @@ impl TestKey {
 
     /// Signs a tbsCertificate (RSA keys with PKCS#1 v1.5 whatever their COSE algorithm).
     pub(crate) fn sign_certificate(&self, tbs: &[u8]) -> Vec<u8> {
-        if self.alg == CoseAlgorithm::Ps256 {
+        if matches!(
+            self.alg,
+            CoseAlgorithm::Ps256
+                | CoseAlgorithm::Ps384
+                | CoseAlgorithm::Ps512
+                | CoseAlgorithm::Rs384
+                | CoseAlgorithm::Rs512
+        ) {
             TestKey {
                 alg: CoseAlgorithm::Rs256,
                 pair: self.pair.clone(),
