@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use rand_core::{CryptoRngCore, RngCore};
 use serde::{Deserialize, Serialize};
-use watchword_captcha::{Punctuation, Transcription, Vote, VoteConfig, Votes};
+use watchword_captcha::{normalize, Punctuation, Transcription, Vote, VoteConfig, Votes};
 use watchword_http::ApiError;
 use watchword_store::{CasOutcome, Key, Store, Table};
 
@@ -157,6 +157,11 @@ impl Corpus {
                 let mut index = Index::default();
                 for item in items {
                     match item.answer {
+                        // An answer stored before import refused empty ones never serves as
+                        // a control.
+                        Some(answer) if normalize(&answer, self.punctuation).is_empty() => {
+                            tracing::warn!(item = %item.id, "an answer normalises to nothing; not used");
+                        }
                         Some(answer) => index.known.push((item.id, answer)),
                         None => index.unknown.push(item.id),
                     }
@@ -240,6 +245,13 @@ impl Corpus {
             {
                 return Err(invalid(format!(
                     "the answer of {id} must be 1 to 256 bytes"
+                )));
+            }
+            // Judged under either punctuation setting, an answer that normalises to nothing
+            // (punctuation or combining marks only) would accept an empty answer.
+            if normalize(answer, Punctuation::Strip).is_empty() {
+                return Err(invalid(format!(
+                    "the answer of {id} has no letters or digits once normalised"
                 )));
             }
         }

@@ -208,9 +208,11 @@ impl Captcha {
                 });
         }
         let rpm = read_counter(store, &counter_key("site-rpm", &site.id)?).await?;
+        let own = read_counter(store, &counter_key("client-rpm", client)?).await?;
         let failures = read_counter(store, &counter_key("failures", client)?).await?;
-        let bits = self.difficulty(site).difficulty(
+        let bits = self.difficulty(site).difficulty_for(
             u32::try_from(rpm).unwrap_or(u32::MAX),
+            u32::try_from(own).unwrap_or(u32::MAX),
             u32::try_from(failures).unwrap_or(u32::MAX),
         );
         let expires_at = now + self.settings.challenge.lifetime_secs();
@@ -525,10 +527,21 @@ async fn create(state: Arc<Captcha>, request: Request) -> Result<Response, ApiEr
     let client = request.client_network();
     state.limit(&CREATE_PER_IP, &client).await?;
     let now = state.clock.now().0;
-    state
+    // A client's challenges count toward its own rate, and only its first few a minute
+    // toward the site's: one client cannot raise the difficulty for everyone.
+    let own = state
         .store
-        .incr_window(&counter_key("site-rpm", &site.id)?, Duration::from_secs(60))
+        .incr_window(
+            &counter_key("client-rpm", &client)?,
+            Duration::from_secs(60),
+        )
         .await?;
+    if own.count <= watchword_captcha::pow::SITE_SHARE_PER_CLIENT {
+        state
+            .store
+            .incr_window(&counter_key("site-rpm", &site.id)?, Duration::from_secs(60))
+            .await?;
+    }
     let puzzle = state.draw(&site, kind, &client, now).await?;
     let json = store_new(&state, &site.id, puzzle, meta, now).await?;
     Ok(no_store(ok(&json)))

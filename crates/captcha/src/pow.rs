@@ -468,6 +468,13 @@ pub struct Difficulty {
 pub const DEFAULT_BASE_DIFFICULTY: u8 = 16;
 /// The default request rate above which difficulty rises.
 pub const DEFAULT_BUSY_RPM: u32 = 60;
+/// The rate of one client network's own challenges above which its difficulty rises, in
+/// challenges per minute (see [`Difficulty::difficulty_for`]).
+pub const CLIENT_BUSY_RPM: u32 = 6;
+/// How many of one client network's challenges a minute count toward its site's rate: past
+/// that, a client raises its own difficulty only, so the site's rises only on traffic from at
+/// least `busy_rpm × 2 ÷ SITE_SHARE_PER_CLIENT` networks (12 with the defaults).
+pub const SITE_SHARE_PER_CLIENT: u64 = 10;
 /// The default extra bits per recent failure of the client.
 pub const DEFAULT_PER_FAILURE: u8 = 2;
 /// The default cap.
@@ -529,15 +536,30 @@ impl Difficulty {
     /// Returns the difficulty for a site that served `requests_per_minute` recently, to a
     /// client with `recent_failures` failed attempts.
     pub fn difficulty(&self, requests_per_minute: u32, recent_failures: u32) -> u8 {
-        let mut doublings: u32 = 0;
-        let mut level = u64::from(self.busy_rpm) * 2;
-        while level <= u64::from(requests_per_minute) {
-            doublings += 1;
-            level *= 2;
-        }
+        self.difficulty_for(requests_per_minute, 0, recent_failures)
+    }
+
+    /// The difficulty for one client: the site's rate (`site_rpm`, in which each client
+    /// network counts at most [`SITE_SHARE_PER_CLIENT`] a minute) raises it for everyone,
+    /// the client's own rate (`client_rpm`, doubling from 2 × [`CLIENT_BUSY_RPM`]) and its
+    /// failures for that client only. So one client creating challenges in a loop makes its
+    /// own work harder, not the site's.
+    pub fn difficulty_for(&self, site_rpm: u32, client_rpm: u32, recent_failures: u32) -> u8 {
         let bits = u32::from(self.base)
-            .saturating_add(doublings)
+            .saturating_add(doublings(self.busy_rpm, site_rpm))
+            .saturating_add(doublings(CLIENT_BUSY_RPM, client_rpm))
             .saturating_add(recent_failures.saturating_mul(u32::from(self.per_failure)));
         u8::try_from(bits.min(u32::from(self.max))).unwrap_or(self.max)
     }
+}
+
+/// The largest k ≥ 0 with `busy × 2^(k+1) ≤ rate`: how many times `rate` doubled past `busy`.
+fn doublings(busy: u32, rate: u32) -> u32 {
+    let mut doublings: u32 = 0;
+    let mut level = u64::from(busy) * 2;
+    while level <= u64::from(rate) {
+        doublings += 1;
+        level *= 2;
+    }
+    doublings
 }

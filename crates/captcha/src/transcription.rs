@@ -85,6 +85,13 @@ impl Transcription {
                 reason: "control and unknown item are the same",
             });
         }
+        let expected = normalize(control_answer, punctuation);
+        if expected.is_empty() {
+            // An answer of punctuation or combining marks alone would let an empty answer pass.
+            return Err(Error::InvalidItem {
+                reason: "the control's answer normalises to nothing",
+            });
+        }
         let control_first = rng.next_u32() & 1 == 0;
         let shown = if control_first {
             [control.to_owned(), unknown.to_owned()]
@@ -94,7 +101,7 @@ impl Transcription {
         Ok(Transcription {
             shown,
             control_first,
-            expected: normalize(control_answer, punctuation),
+            expected,
             punctuation,
         })
     }
@@ -129,7 +136,7 @@ impl Transcription {
             return None;
         }
         let typed = normalize(control, self.punctuation);
-        if !bool::from(typed.as_bytes().ct_eq(self.expected.as_bytes())) {
+        if typed.is_empty() || !bool::from(typed.as_bytes().ct_eq(self.expected.as_bytes())) {
             return None;
         }
         let text = if unknown.len() > MAX_ANSWER_LEN {

@@ -379,3 +379,76 @@ async fn sites_from_a_file_are_served_beside_the_stores() {
     let error = watchword_captcha_server::sites::load_file(&path).expect_err("short secret");
     assert!(error.to_string().contains("64"), "{error}");
 }
+
+#[tokio::test]
+async fn answers_that_normalise_to_nothing_are_refused_at_import() {
+    let h = Harness::start(1).await;
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let corpus = watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Keep,
+    );
+    let png = &watchword_captcha::demo::corpus()[0].png;
+    for answer in ["!!!", "\u{301}\u{300}", "« ? »"] {
+        let error = corpus
+            .put(store.as_ref(), "empty-answer", Some(answer), png)
+            .await
+            .expect_err(answer);
+        assert_eq!(error.code(), "invalid_item", "{answer:?}");
+    }
+    corpus
+        .put(store.as_ref(), "real-answer", Some("word!"), png)
+        .await
+        .expect("an answer with letters");
+}
+
+#[tokio::test]
+async fn an_unknown_site_answers_as_documented_with_and_without_an_origin() {
+    let h = Harness::start(1).await;
+    let path = "/v1/sites/no-such-site/challenge";
+    let reply = h
+        .send(h.addr(), "GET", path, &[("origin", ORIGIN)], None)
+        .await;
+    assert_eq!(
+        (reply.status, reply.error_code().as_str()),
+        (403, "origin_not_allowed"),
+        "a browser does not learn which site ids exist"
+    );
+    let reply = h.send(h.addr(), "GET", path, &[], None).await;
+    assert_eq!(
+        (reply.status, reply.error_code().as_str()),
+        (404, "unknown_site")
+    );
+}
+
+#[tokio::test]
+async fn a_client_creating_challenges_in_a_loop_raises_only_its_own_difficulty() {
+    let h = Harness::start(1).await;
+    let path = "/v1/sites/shop/challenge?kind=proof_of_work";
+    let create = |ip: &'static str| {
+        let h = &h;
+        async move {
+            let headers = [("origin", ORIGIN), ("x-forwarded-for", ip)];
+            let reply = h.send(h.addr(), "GET", path, &headers, None).await;
+            assert_eq!(
+                reply.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
+            reply.json()["pow"]["difficulty"]
+                .as_u64()
+                .expect("difficulty")
+        }
+    };
+    let mut last = 0;
+    for _ in 0..40 {
+        last = create("198.51.100.7").await;
+    }
+    assert!(last > 6, "the looping client works harder: {last} bits");
+    assert_eq!(
+        create("203.0.113.50").await,
+        6,
+        "another client still gets the site's base difficulty"
+    );
+}

@@ -411,3 +411,24 @@ fn statuses_as_written() {
         ["pending", "valid", "invalid", "expired", "consumed"]
     );
 }
+
+#[test]
+fn an_answer_that_normalises_to_nothing_makes_no_control_and_an_empty_answer_never_passes() {
+    let mut rng = TestRng::new(3);
+    for (answer, punctuation) in [
+        ("!!!", Punctuation::Strip),
+        ("\u{301}\u{300}", Punctuation::Keep),
+        ("  ", Punctuation::Keep),
+    ] {
+        let refused = Transcription::new("ctl", answer, "unk", punctuation, &mut rng);
+        assert!(
+            matches!(refused, Err(Error::InvalidItem { .. })),
+            "{answer:?}: {refused:?}"
+        );
+    }
+    let puzzle =
+        Transcription::new("ctl", "word", "unk", Punctuation::Strip, &mut rng).expect("ok");
+    for typed in ["", "  ", "?!", "\u{301}"] {
+        assert!(puzzle.judge([typed, typed]).is_none(), "{typed:?} passed");
+    }
+}

@@ -258,6 +258,25 @@ fn difficulty_policy() {
 }
 
 #[test]
+fn one_client_raises_its_own_difficulty_not_the_sites() {
+    let policy = Difficulty::default();
+    // A client creating challenges at its rate limit (120 a minute) works harder itself...
+    assert_eq!(policy.difficulty_for(0, 120, 0), 20);
+    assert_eq!(
+        policy.difficulty_for(0, 11, 0),
+        16,
+        "a person's pace costs nothing"
+    );
+    assert_eq!(policy.difficulty_for(0, 12, 0), 17);
+    // ...while it adds at most its share to the site's rate, which everyone else sees.
+    let one_client = u32::try_from(pow::SITE_SHARE_PER_CLIENT).expect("small");
+    assert_eq!(policy.difficulty_for(one_client, 0, 0), 16);
+    // The site's difficulty rises once enough networks share the traffic.
+    assert_eq!(policy.difficulty_for(12 * one_client, 0, 0), 17);
+    assert_eq!(policy.difficulty(120, 0), policy.difficulty_for(120, 0, 0));
+}
+
+#[test]
 fn difficulty_policy_bounds() {
     assert!(matches!(
         Difficulty::new(16, 60, 2, 33),
