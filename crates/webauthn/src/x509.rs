@@ -38,6 +38,7 @@ pub(crate) const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
 pub(crate) const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 pub(crate) const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 pub(crate) const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+const OID_CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
 /// id-fido-gen-ce-aaguid, 1.3.6.1.4.1.45724.1.1.4.
 pub(crate) const OID_FIDO_AAGUID: &[u8] = &[
     0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xe5, 0x1c, 0x01, 0x01, 0x04,
@@ -281,24 +282,32 @@ impl<'a> Certificate<'a> {
     }
 
     /// Refuses a critical extension outside those this crate processes.
+    ///
+    /// Certificate policies count as processed: validation asks for no particular policy
+    /// (RFC 5280 §6.1 with `any-policy` and no explicit policy required), under which a
+    /// well-formed policy list never fails a path. Microsoft's TPM AIK certificates mark it
+    /// critical, so refusing it would refuse every Windows Hello TPM attestation.
     fn check_critical_extensions(&self, index: usize) -> Result<(), Error> {
-        const PROCESSED: [&[u8]; 4] = [
+        const PROCESSED: [&[u8]; 5] = [
             OID_BASIC_CONSTRAINTS,
             OID_KEY_USAGE,
             OID_EXT_KEY_USAGE,
             OID_SUBJECT_ALT_NAME,
+            OID_CERTIFICATE_POLICIES,
         ];
-        match self
-            .extensions
-            .iter()
-            .find(|e| e.critical && !PROCESSED.contains(&e.oid))
-        {
-            Some(extension) => Err(Error::CertificateCriticalExtension {
-                index,
-                oid: der::oid_to_string(extension.oid),
-            }),
-            None => Ok(()),
+        for extension in self.extensions.iter().filter(|e| e.critical) {
+            if !PROCESSED.contains(&extension.oid) {
+                return Err(Error::CertificateCriticalExtension {
+                    index,
+                    oid: der::oid_to_string(extension.oid),
+                });
+            }
+            if extension.oid == OID_CERTIFICATE_POLICIES {
+                check_policies(extension.value)
+                    .map_err(|reason| Error::Certificate { index, reason })?;
+            }
         }
+        Ok(())
     }
 
     /// Checks that this certificate may issue certificates with `below` CA certificates under
@@ -336,6 +345,26 @@ fn signature_algorithm(encoded: &[u8]) -> Result<SignatureAlgorithm, &'static st
     }
     identifier.finish()?;
     Ok(algorithm)
+}
+
+/// Checks `certificatePolicies ::= SEQUENCE SIZE (1..MAX) OF PolicyInformation`, each
+/// `SEQUENCE { policyIdentifier OID, policyQualifiers SEQUENCE OF … OPTIONAL }`.
+fn check_policies(value: &[u8]) -> Result<(), der::DerError> {
+    let mut outer = Reader::new(value);
+    let mut policies = outer.sequence()?;
+    outer.finish()?;
+    if policies.is_empty() {
+        return Err("certificate policies extension is empty");
+    }
+    while !policies.is_empty() {
+        let mut information = policies.sequence()?;
+        information.oid()?;
+        if !information.is_empty() {
+            information.sequence()?;
+        }
+        information.finish()?;
+    }
+    Ok(())
 }
 
 /// Parses SubjectPublicKeyInfo into a key, refusing curves and types that are not supported.

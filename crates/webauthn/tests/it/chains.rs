@@ -256,6 +256,48 @@ fn unknown_critical_extensions_are_refused() {
 }
 
 #[test]
+fn critical_certificate_policies_are_processed() {
+    // Microsoft's TPM AIK certificates mark certificatePolicies critical. No policy is
+    // required, so a well-formed list passes; a malformed one is refused.
+    const OID_CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+    let root = Ca::root("Root");
+    let rp = rooted(&root);
+    // 1.3.6.1.4.1.311.21.31, with a user-notice qualifier, as in those certificates.
+    let policy = der::oid(&[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x15, 0x1f]);
+    let qualifiers = der::seq(&[der::seq(&[
+        der::oid(&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x02, 0x02]),
+        der::seq(&[der::utf8("Trusted Platform Identity")]),
+    ])]);
+    for (name, value, expected) in [
+        (
+            "a policy with qualifiers",
+            der::seq(&[der::seq(&[policy.clone(), qualifiers.clone()])]),
+            "ok",
+        ),
+        (
+            "a bare policy",
+            der::seq(&[der::seq(std::slice::from_ref(&policy))]),
+            "ok",
+        ),
+        ("no policy", der::seq(&[]), "certificate"),
+        ("not a sequence", der::null(), "certificate"),
+        (
+            "a policy that is not an oid",
+            der::seq(&[der::seq(&[der::null()])]),
+            "certificate",
+        ),
+        (
+            "trailing bytes in a policy",
+            der::seq(&[der::seq(&[policy, qualifiers, der::null()])]),
+            "certificate",
+        ),
+    ] {
+        let leaf = leaf().extension(OID_CERTIFICATE_POLICIES, true, value);
+        assert_eq!(attested(&root, &leaf, &[]).code(&rp), expected, "{name}");
+    }
+}
+
+#[test]
 fn certificate_signature_algorithms() {
     for alg in [
         CoseAlgorithm::Es256,
