@@ -4,6 +4,8 @@
 
 use crate::{stdout_json, watchword};
 
+mod peers;
+
 fn cases() -> Option<serde_json::Value> {
     watchword_testkit::load_vectors("webauthn/w3c_l3_spec_vectors.json")
 }
