@@ -82,8 +82,8 @@ pub enum Error {
         expected: Network,
     },
     /// This kind of signature is not defined for this kind of address: simple signatures need
-    /// a native segwit address, legacy signatures a P2PKH (or, when allowed, P2WPKH or
-    /// P2SH-P2WPKH) address.
+    /// a segwit address (native, or P2SH-P2WPKH), legacy signatures a P2PKH (or, when
+    /// allowed, P2WPKH or P2SH-P2WPKH) address.
     #[error("{kind} signatures are not defined for {address_type} addresses")]
     KindNotAllowed {
         /// The signature kind.

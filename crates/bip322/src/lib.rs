@@ -29,7 +29,7 @@
 //! # }
 //! ```
 //!
-//! Tests and demos sign with [`sign_simple`] (P2WPKH or P2TR key path) and a key of their
+//! Tests and demos sign with [`sign_simple`] (P2WPKH, P2SH-P2WPKH or P2TR key path) and a key of their
 //! own; [`address`] gives the matching address.
 //!
 //! # What is verified
@@ -45,11 +45,20 @@
 //! | P2WPKH | `<sig> <compressed key>` | simple, full, proof of funds, legacy¹ |
 //! | P2TR | key path: one Schnorr signature, `SIGHASH_DEFAULT` or `SIGHASH_ALL` (no annex, no script path) | simple, full, proof of funds |
 //! | P2WSH | witness script `<key> CHECKSIG` or `m <keys> n CHECKMULTISIG` (n ≤ 16, compressed keys) | simple, full, proof of funds |
-//! | P2SH-P2WPKH, P2SH-P2WSH | as the wrapped program, the script sig being the single push of it | full, proof of funds, legacy¹ |
+//! | P2SH-P2WPKH | as P2WPKH, the script sig being the single push of the program | simple², full, proof of funds, legacy¹ |
+//! | P2SH-P2WSH | as the wrapped program, the script sig being the single push of it | full, proof of funds |
 //! | P2SH | redeem script `<key> CHECKSIG` or `m <keys> n CHECKMULTISIG` | full, proof of funds |
 //! | P2PKH | `<sig> <key>` | full, proof of funds, legacy |
 //!
 //! ¹ only under [`LegacyPolicy::AllowSegwit`]; see [`legacy`] for the header table.
+//!
+//! ² A simple signature is a witness alone, so for a P2SH address the script sig is implied,
+//! as wallets, bip322-js and the `bip322` crate imply it: the witness must be P2WPKH's
+//! (signature, compressed public key), the redeem script is taken to be the P2WPKH program of
+//! that key, and the address's script hash must be that program's
+//! ([`Error::PublicKeyMismatch`] otherwise; another witness shape is [`Error::WitnessShape`]).
+//! Every other P2SH script, P2SH-P2WSH included, needs a full signature, whose script sig
+//! is explicit.
 //!
 //! Time-locked scripts (BIP-322's `p2wsh-time-lock` and `p2tr-time-lock` vectors), taproot
 //! script paths, bare scripts and segwit versions above 1 are inconclusive. Every ECDSA

@@ -22,6 +22,9 @@ use crate::SignatureKind;
 pub enum KeyAddress {
     /// Native segwit v0 for a compressed key (`bc1q…`), ECDSA.
     P2wpkh,
+    /// Nested segwit: the P2WPKH program wrapped in P2SH (`3…`), ECDSA; the simple signature
+    /// holds the same witness as for P2WPKH.
+    P2shP2wpkh,
     /// Taproot with the key as internal key and no script tree (`bc1p…`), BIP-340 Schnorr
     /// under the BIP-86 tweaked output key.
     P2tr,
@@ -33,6 +36,9 @@ pub fn address(secret_key: &SecretKey, kind: KeyAddress, network: Network) -> Ad
     match kind {
         KeyAddress::P2wpkh => {
             Address::p2wpkh(&CompressedPublicKey(secret_key.public_key(&secp)), network)
+        }
+        KeyAddress::P2shP2wpkh => {
+            Address::p2shwpkh(&CompressedPublicKey(secret_key.public_key(&secp)), network)
         }
         KeyAddress::P2tr => {
             let (internal, _parity) = secret_key.x_only_public_key(&secp);
@@ -77,14 +83,12 @@ pub fn simple_witness(
     let unsigned = to_sign(&to_spend, Witness::new());
     let mut cache = SighashCache::new(&unsigned);
     match kind {
-        KeyAddress::P2wpkh => {
+        KeyAddress::P2wpkh | KeyAddress::P2shP2wpkh => {
+            // BIP-143 signs the P2WPKH program (the script code), nested or not; the script
+            // sig, which differs, is not part of the digest.
+            let program = address(secret_key, KeyAddress::P2wpkh, Network::Bitcoin).script_pubkey();
             let digest = cache
-                .p2wpkh_signature_hash(
-                    0,
-                    &challenge,
-                    to_spend.output[0].value,
-                    EcdsaSighashType::All,
-                )
+                .p2wpkh_signature_hash(0, &program, to_spend.output[0].value, EcdsaSighashType::All)
                 .expect("input 0 exists and the challenge is p2wpkh");
             let signature = secp.sign_ecdsa_with_noncedata(
                 &Message::from_digest(digest.to_byte_array()),

@@ -8,11 +8,16 @@ use core::str::FromStr as _;
 use bitcoin::absolute::LockTime;
 use bitcoin::address::NetworkUnchecked;
 use bitcoin::consensus::deserialize;
+use bitcoin::hashes::Hash as _;
+use bitcoin::opcodes::all::OP_PUSHBYTES_22;
 use bitcoin::secp256k1::{Secp256k1, VerifyOnly};
-use bitcoin::{Address, AddressType, Network, OutPoint, Sequence, Transaction, TxOut, Witness};
+use bitcoin::{
+    Address, AddressType, Network, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxOut,
+    WPubkeyHash, Witness,
+};
 
 use crate::encoding::{self, Decoded};
-use crate::error::{describe, AddressTypeName, Error};
+use crate::error::{describe, AddressTypeName, Error, Location};
 use crate::kind::SignatureKind;
 use crate::legacy::{self, LegacyPolicy};
 use crate::pof;
@@ -137,6 +142,8 @@ impl Verifier {
     /// The signature kind comes from its prefix: `smp` simple, `ful` full, `pof` proof of
     /// funds. An unprefixed signature is legacy when the address is P2PKH or when it decodes
     /// to exactly 65 bytes, and simple otherwise (BIP-322's backward-compatible reading).
+    /// A simple signature for a P2SH address is read as P2SH-P2WPKH, the script sig implied
+    /// by the witness's public key (see the crate documentation).
     ///
     /// # Errors
     ///
@@ -176,7 +183,7 @@ impl Verifier {
                 legacy::verify(&self.secp, &verified.address, message, &bytes, self.legacy)?;
             }
             SignatureKind::Simple => {
-                if !challenge.is_witness_program() {
+                if !challenge.is_witness_program() && !challenge.is_p2sh() {
                     return Err(Error::KindNotAllowed {
                         kind,
                         address_type: AddressTypeName(verified.address.address_type()),
@@ -186,8 +193,14 @@ impl Verifier {
                     kind,
                     reason: describe(&err),
                 })?;
+                let script_sig = if challenge.is_p2sh() {
+                    nested_p2wpkh_script_sig(&challenge, &witness)?
+                } else {
+                    ScriptBuf::new()
+                };
                 let to_spend = to_spend(&challenge, message);
-                let to_sign = to_sign(&to_spend, witness);
+                let mut to_sign = to_sign(&to_spend, witness);
+                to_sign.input[0].script_sig = script_sig;
                 Spend::new(&self.secp, &to_sign, &to_spend.output).verify_input(0)?;
             }
             SignatureKind::Full => {
@@ -239,4 +252,36 @@ impl Verifier {
                 expected: self.network,
             })
     }
+}
+
+/// The script sig a simple signature for a P2SH address implies: the single push of the
+/// P2WPKH program of the witness's public key (P2SH-P2WPKH, "nested segwit").
+///
+/// A simple signature carries only the witness, so for a P2SH address the redeem script has to
+/// come from somewhere: wallets, bip322-js and the `bip322` crate take it to be the P2WPKH
+/// program of the public key, the witness's second and last item. The P2SH hash must then be
+/// that program's, which is what [`Error::PublicKeyMismatch`] reports otherwise; any other
+/// witness shape is [`Error::WitnessShape`]. Every other P2SH script (P2SH-P2WSH, bare
+/// multisig, single key) needs a full signature, where the script sig is explicit.
+fn nested_p2wpkh_script_sig(challenge: &Script, witness: &Witness) -> Result<ScriptBuf, Error> {
+    let at = Location::Input(0);
+    let (2, Some(key)) = (witness.len(), witness.nth(1)) else {
+        return Err(Error::WitnessShape {
+            input: at,
+            reason: format!(
+                "a simple signature for a p2sh address is p2sh-p2wpkh: 2 items (signature, \
+                 public key), found {}",
+                witness.len()
+            ),
+        });
+    };
+    let program = ScriptBuf::new_p2wpkh(&WPubkeyHash::hash(key));
+    if ScriptBuf::new_p2sh(&program.script_hash()) != *challenge {
+        return Err(Error::PublicKeyMismatch { input: at });
+    }
+    // One push of the 22-byte program: OP_PUSHBYTES_22 and the bytes (a minimal push).
+    let mut script_sig = Vec::with_capacity(23);
+    script_sig.push(OP_PUSHBYTES_22.to_u8());
+    script_sig.extend_from_slice(program.as_bytes());
+    Ok(ScriptBuf::from_bytes(script_sig))
 }

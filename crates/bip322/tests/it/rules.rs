@@ -273,19 +273,163 @@ fn segwit_version_above_one_is_inconclusive() {
 }
 
 #[test]
-fn simple_signatures_need_native_segwit() {
+fn simple_signatures_need_segwit() {
     let secret = key(9);
     let public = CompressedPublicKey(secret.public_key(&Secp256k1::new()));
     let signature = sign_simple(&secret, KeyAddress::P2wpkh, MESSAGE, [0; 32]);
-    for address in [
-        Address::p2pkh(public, Network::Bitcoin),
-        Address::p2shwpkh(&public, Network::Bitcoin),
-    ] {
-        check(
-            &mainnet().verify(&address.to_string(), MESSAGE, &signature),
-            Err("kind_not_allowed"),
-        );
-    }
+    check(
+        &mainnet().verify(
+            &Address::p2pkh(public, Network::Bitcoin).to_string(),
+            MESSAGE,
+            &signature,
+        ),
+        Err("kind_not_allowed"),
+    );
+}
+
+/// The P2SH-P2WPKH address of `secret` and a simple signature witness for it by `signer`
+/// (whose key goes in the witness).
+fn nested_witness(secret: &SecretKey, signer: &SecretKey) -> (Address, Witness) {
+    let address = address(secret, KeyAddress::P2shP2wpkh, Network::Bitcoin);
+    let (_, to_sign) = virtual_txs(&address, MESSAGE);
+    let program = p2wpkh_address(signer).script_pubkey();
+    let digest = p2wpkh_digest(&to_sign, &program, EcdsaSighashType::All);
+    let element = ecdsa_element(signer, digest, 0x01);
+    let witness = Witness::from_slice(&[element.as_slice(), public(signer).as_slice()]);
+    (address, witness)
+}
+
+#[test]
+fn nested_segwit_simple_signature_verifies() {
+    let secret = key(9);
+    let signed = sign_simple(&secret, KeyAddress::P2shP2wpkh, MESSAGE, [0; 32]);
+    let address = address(&secret, KeyAddress::P2shP2wpkh, Network::Bitcoin);
+    assert!(address.to_string().starts_with('3'));
+    let verified = mainnet().verify(&address.to_string(), MESSAGE, &signed);
+    check(&verified, Ok(SignatureKind::Simple));
+    // Built by hand (the script sig implied by the witness key), with and without the prefix.
+    let (address, witness) = nested_witness(&secret, &secret);
+    check(
+        &verify_simple(
+            &address,
+            &witness
+                .to_vec()
+                .iter()
+                .map(Vec::as_slice)
+                .collect::<Vec<_>>(),
+        ),
+        Ok(SignatureKind::Simple),
+    );
+    let bare = simple(&witness)[3..].to_owned();
+    check(
+        &mainnet().verify(&address.to_string(), MESSAGE, &bare),
+        Ok(SignatureKind::Simple),
+    );
+    // Another message, or the same witness for the key's native P2WPKH address, fails.
+    check(
+        &mainnet().verify(&address.to_string(), b"another message", &signed),
+        Err("bad_signature"),
+    );
+    check(
+        &mainnet().verify(&p2wpkh_address(&secret).to_string(), MESSAGE, &signed),
+        Err("bad_signature"),
+    );
+}
+
+#[test]
+fn nested_segwit_key_must_match_the_script_hash() {
+    // A valid signature by key 8, presented for key 9's P2SH-P2WPKH address.
+    let (address, _) = nested_witness(&key(9), &key(9));
+    let (_, witness) = nested_witness(&key(9), &key(8));
+    check(
+        &mainnet().verify(&address.to_string(), MESSAGE, &simple(&witness)),
+        Err("public_key_mismatch"),
+    );
+}
+
+#[test]
+fn nested_segwit_key_must_be_compressed() {
+    let secret = key(9);
+    let uncompressed = PublicKey::new_uncompressed(secret.public_key(&Secp256k1::new()));
+    let program = ScriptBuf::new_p2wpkh(&WPubkeyHash::hash(&uncompressed.to_bytes()));
+    let address = Address::p2sh(&program, Network::Bitcoin).expect("small script");
+    let (_, to_sign) = virtual_txs(&address, MESSAGE);
+    let digest = p2wpkh_digest(&to_sign, &program, EcdsaSighashType::All);
+    let element = ecdsa_element(&secret, digest, 0x01);
+    check(
+        &verify_simple(&address, &[&element, &uncompressed.to_bytes()]),
+        Err("invalid_public_key"),
+    );
+}
+
+#[test]
+fn other_p2sh_scripts_need_a_full_signature() {
+    let secret = key(9);
+    // P2SH of `<key> CHECKSIG`, "signed" with the witness a P2SH-P2WPKH reading would need:
+    // the witness key's P2WPKH program does not hash to the address.
+    let redeem = Builder::new()
+        .push_slice(public(&secret))
+        .push_opcode(watchword_bip322::bitcoin::opcodes::all::OP_CHECKSIG)
+        .into_script();
+    let single_key = Address::p2sh(&redeem, Network::Bitcoin).expect("small script");
+    let (_, witness) = nested_witness(&secret, &secret);
+    check(
+        &mainnet().verify(&single_key.to_string(), MESSAGE, &simple(&witness)),
+        Err("public_key_mismatch"),
+    );
+    // P2SH-P2WSH of the same script: its witness (signature, witness script) has two items
+    // too, and the witness script is no key.
+    let p2wsh = ScriptBuf::new_p2wsh(&redeem.wscript_hash());
+    let nested_wsh = Address::p2sh(&p2wsh, Network::Bitcoin).expect("small script");
+    check(
+        &verify_simple(&nested_wsh, &[&[0x30; 71], redeem.as_bytes()]),
+        Err("public_key_mismatch"),
+    );
+    // A 2-of-2 P2SH-P2WSH witness (dummy, two signatures, script) and an empty one.
+    let keys = [public(&key(1)), public(&key(2))];
+    let multisig = Builder::new()
+        .push_int(2)
+        .push_slice(keys[0])
+        .push_slice(keys[1])
+        .push_int(2)
+        .push_opcode(watchword_bip322::bitcoin::opcodes::all::OP_CHECKMULTISIG)
+        .into_script();
+    let nested_multisig = Address::p2sh(
+        &ScriptBuf::new_p2wsh(&multisig.wscript_hash()),
+        Network::Bitcoin,
+    )
+    .expect("small script");
+    check(
+        &verify_simple(
+            &nested_multisig,
+            &[&[], &[0x30; 71], &[0x30; 71], multisig.as_bytes()],
+        ),
+        Err("witness_shape"),
+    );
+    check(&verify_simple(&nested_multisig, &[]), Err("witness_shape"));
+}
+
+#[test]
+fn nested_segwit_network_must_match() {
+    let secret = key(9);
+    let signature = sign_simple(&secret, KeyAddress::P2shP2wpkh, MESSAGE, [0; 32]);
+    let main = address(&secret, KeyAddress::P2shP2wpkh, Network::Bitcoin).to_string();
+    let test = address(&secret, KeyAddress::P2shP2wpkh, Network::Testnet).to_string();
+    assert!(test.starts_with('2'), "{test}");
+    let testnet = watchword_bip322::Verifier::new(Network::Testnet);
+    check(
+        &testnet.verify(&main, MESSAGE, &signature),
+        Err("network_mismatch"),
+    );
+    check(
+        &mainnet().verify(&test, MESSAGE, &signature),
+        Err("network_mismatch"),
+    );
+    // The signature does not depend on the network: each verifier takes its own address.
+    check(
+        &testnet.verify(&test, MESSAGE, &signature),
+        Ok(SignatureKind::Simple),
+    );
 }
 
 #[test]
