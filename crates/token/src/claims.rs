@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::encoding::parse_object;
+use crate::encoding::{parse_members, Member};
 use crate::error::{Error, Part};
 
 /// A point in time as whole seconds since the Unix epoch (a JWT `NumericDate` without
@@ -144,14 +144,26 @@ impl<T: DeserializeOwned> Claims<T> {
     /// Reads a claims set: a JSON object without repeated names, integer times, string
     /// `iss`/`sub`/`jti`, string-or-array `aud`.
     pub(crate) fn from_json(payload: &[u8]) -> Result<Self, Error> {
-        let mut map = parse_object(payload, Part::Payload)?;
-        let exp = time_claim(&mut map, "exp")?.ok_or(Error::MissingExp)?;
-        let nbf = time_claim(&mut map, "nbf")?;
-        let iat = time_claim(&mut map, "iat")?;
-        let iss = string_claim(&mut map, "iss")?;
-        let sub = string_claim(&mut map, "sub")?;
-        let jti = string_claim(&mut map, "jti")?;
-        let aud = audience_claim(&mut map)?;
+        // One pass over the members: registered claims go to their slots (in `REGISTERED`
+        // order), the rest into the map `extra` is read from.
+        let mut registered: [Option<Member<'_>>; 7] = Default::default();
+        let mut map = Map::new();
+        for (name, value) in parse_members(payload, Part::Payload)? {
+            match REGISTERED.iter().position(|claim| *claim == name) {
+                Some(slot) => registered[slot] = Some(value),
+                None => {
+                    map.insert(name.into_owned(), value.into_value());
+                }
+            }
+        }
+        let [exp, nbf, iat, iss, sub, aud, jti] = registered;
+        let exp = time_claim(exp, "exp")?.ok_or(Error::MissingExp)?;
+        let nbf = time_claim(nbf, "nbf")?;
+        let iat = time_claim(iat, "iat")?;
+        let iss = string_claim(iss, "iss")?;
+        let sub = string_claim(sub, "sub")?;
+        let jti = string_claim(jti, "jti")?;
+        let aud = audience_claim(aud)?;
         let extra = T::deserialize(Value::Object(map)).map_err(|err| Error::ExtraClaims {
             reason: err.to_string(),
         })?;
@@ -168,56 +180,46 @@ impl<T: DeserializeOwned> Claims<T> {
     }
 }
 
-fn time_claim(
-    map: &mut Map<String, Value>,
-    claim: &'static str,
-) -> Result<Option<UnixTime>, Error> {
+fn time_claim(value: Option<Member<'_>>, claim: &'static str) -> Result<Option<UnixTime>, Error> {
     // `as_u64` is `None` for negative numbers and for anything written with a fraction or an
     // exponent, which serde_json parses as a float: those are refused rather than rounded.
-    match map.remove(claim) {
+    match value {
         None => Ok(None),
-        Some(value) => {
-            value
-                .as_u64()
-                .map(|seconds| Some(UnixTime(seconds)))
-                .ok_or(Error::ClaimType {
-                    claim,
-                    expected: "a non-negative integer",
-                })
-        }
+        Some(Member::Value(value)) if value.is_u64() => Ok(value.as_u64().map(UnixTime)),
+        Some(_) => Err(Error::ClaimType {
+            claim,
+            expected: "a non-negative integer",
+        }),
     }
 }
 
-fn string_claim(
-    map: &mut Map<String, Value>,
-    claim: &'static str,
-) -> Result<Option<String>, Error> {
-    match map.remove(claim) {
+fn string_claim(value: Option<Member<'_>>, claim: &'static str) -> Result<Option<String>, Error> {
+    match value {
         None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(Error::ClaimType {
+        Some(Member::Str(text)) => Ok(Some(text.into_owned())),
+        Some(Member::Value(_)) => Err(Error::ClaimType {
             claim,
             expected: "a string",
         }),
     }
 }
 
-fn audience_claim(map: &mut Map<String, Value>) -> Result<Vec<String>, Error> {
+fn audience_claim(value: Option<Member<'_>>) -> Result<Vec<String>, Error> {
     let wrong = Error::ClaimType {
         claim: "aud",
         expected: "a string or an array of strings",
     };
-    match map.remove("aud") {
+    match value {
         None => Ok(Vec::new()),
-        Some(Value::String(one)) => Ok(vec![one]),
-        Some(Value::Array(items)) => items
+        Some(Member::Str(one)) => Ok(vec![one.into_owned()]),
+        Some(Member::Value(Value::Array(items))) => items
             .into_iter()
             .map(|item| match item {
                 Value::String(text) => Ok(text),
                 _ => Err(wrong.clone()),
             })
             .collect(),
-        Some(_) => Err(wrong),
+        Some(Member::Value(_)) => Err(wrong),
     }
 }
 

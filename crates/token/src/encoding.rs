@@ -1,8 +1,12 @@
 //! Canonical base64url and strict JSON: the two ways a byte string can be smuggled past a
 //! verifier that re-encodes or re-parses differently from the signer.
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
 use core::cell::Cell;
 use core::fmt;
+use core::ops::Deref;
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -31,6 +35,48 @@ pub(crate) fn b64_decode(text: &str, part: Part) -> Result<Vec<u8>, Error> {
     B64.decode(text).map_err(|_| Error::Base64 { part })
 }
 
+/// Decoded bytes: on the stack when they fit in `N` bytes, else on the heap.
+pub(crate) enum Decoded<const N: usize> {
+    Stack([u8; N], usize),
+    Heap(Vec<u8>),
+}
+
+impl<const N: usize> Deref for Decoded<N> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Decoded::Stack(bytes, len) => &bytes[..*len],
+            Decoded::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl<const N: usize> Decoded<N> {
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        match self {
+            Decoded::Stack(bytes, len) => bytes[..len].to_vec(),
+            Decoded::Heap(bytes) => bytes,
+        }
+    }
+}
+
+/// [`b64_decode`] without an allocation when the result fits in `N` bytes; the same rules.
+pub(crate) fn b64_decode_small<const N: usize>(
+    text: &str,
+    part: Part,
+) -> Result<Decoded<N>, Error> {
+    // The engine wants room for its estimate, which rounds up to whole 3-byte groups.
+    if base64::decoded_len_estimate(text.len()) > N {
+        return b64_decode(text, part).map(Decoded::Heap);
+    }
+    let mut bytes = [0u8; N];
+    let len = B64
+        .decode_slice(text, &mut bytes)
+        .map_err(|_| Error::Base64 { part })?;
+    Ok(Decoded::Stack(bytes, len))
+}
+
 /// Parses `bytes` as one JSON object, refusing a repeated member name at any depth.
 ///
 /// `serde_json` keeps the last of two equal names silently; two parsers that disagree on which
@@ -53,6 +99,232 @@ pub(crate) fn parse_object(bytes: &[u8], part: Part) -> Result<Map<String, Value
                 reason: err.to_string(),
             }),
         },
+    }
+}
+
+/// A member value of a top-level object: a string borrowed from the input where it has no
+/// escapes, anything else as a (strictly parsed) JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Member<'de> {
+    Str(Cow<'de, str>),
+    Value(Value),
+}
+
+impl Member<'_> {
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Member::Str(text) => Value::String(text.into_owned()),
+            Member::Value(value) => value,
+        }
+    }
+}
+
+/// The members of one JSON object, in document order, no name twice.
+pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
+
+/// [`parse_object`] for callers that read a few members: the same rules and errors, but names
+/// and plain strings are borrowed from `bytes` and no map is built.
+pub(crate) fn parse_members(bytes: &[u8], part: Part) -> Result<Members<'_>, Error> {
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = TopLevel {
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut de)
+    .and_then(|members| de.end().map(|()| members));
+    match parsed {
+        Ok(Some(members)) => Ok(members),
+        Ok(None) => Err(Error::NotObject { part }),
+        Err(err) => match duplicate.take() {
+            Some(key) => Err(Error::DuplicateKey { part, key }),
+            None => Err(Error::Json {
+                part,
+                reason: err.to_string(),
+            }),
+        },
+    }
+}
+
+/// Above this many members, repeated names are found with a set rather than a scan.
+const SCAN_LIMIT: usize = 16;
+
+/// The top level of [`parse_members`]: an object's members, or `None` for any other JSON value
+/// (read through to its end with the same strictness).
+#[derive(Clone, Copy)]
+struct TopLevel<'a> {
+    duplicate: &'a Cell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = Option<Members<'de>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = Option<Members<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a json value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let strict = Strict {
+            duplicate: self.duplicate,
+        };
+        strict.visit_seq(seq).map(|_| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let strict = Strict {
+            duplicate: self.duplicate,
+        };
+        let mut members: Members<'de> = Vec::with_capacity(8);
+        let mut seen: Option<BTreeSet<Cow<'de, str>>> = None;
+        while let Some(key) = access.next_key_seed(Name)? {
+            let repeated = match &mut seen {
+                Some(seen) => !seen.insert(key.clone()),
+                None => members.iter().any(|(name, _)| *name == key),
+            };
+            if repeated {
+                let message = format!("duplicate key {key:?}");
+                self.duplicate.set(Some(key.into_owned()));
+                return Err(de::Error::custom(message));
+            }
+            if seen.is_none() && members.len() == SCAN_LIMIT {
+                let mut set: BTreeSet<_> = members.iter().map(|(name, _)| name.clone()).collect();
+                set.insert(key.clone());
+                seen = Some(set);
+            }
+            let value = access.next_value_seed(MemberSeed(strict))?;
+            members.push((key, value));
+        }
+        Ok(Some(members))
+    }
+}
+
+/// A member name, borrowed unless it has escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// A member value: strings borrowed where possible, the rest through [`Strict`].
+struct MemberSeed<'a>(Strict<'a>);
+
+impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = Member<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberSeed<'_> {
+    type Value = Member<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a json value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Member::Value(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Member::Value(Value::Number(v.into())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Member::Value(Value::Number(v.into())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        self.0.visit_f64(v).map(Member::Value)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Value(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_seq(seq).map(Member::Value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_map(access).map(Member::Value)
     }
 }
 

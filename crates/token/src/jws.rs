@@ -3,9 +3,11 @@
 //!
 //! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::encoding::{b64_decode, b64_encode, parse_object};
+use crate::encoding::{
+    b64_decode, b64_decode_small, b64_encode, parse_members, Decoded, Member, Members,
+};
 use crate::error::{Error, Part};
 use crate::{Algorithm, SigningKey, VerifyingKey};
 
@@ -52,47 +54,69 @@ impl Header {
         self.cty.as_deref()
     }
 
-    /// Applies the header rules ([RFC 7515 §5.2] steps 3–5 plus this crate's refusals) to a
-    /// header object.
+    /// Applies the header rules ([RFC 7515 §5.2] steps 3–5 plus this crate's refusals) to the
+    /// members of a header object, in a fixed order so the error does not depend on the order
+    /// of the members.
     ///
     /// [RFC 7515 §5.2]: https://www.rfc-editor.org/rfc/rfc7515#section-5.2
-    fn from_object(map: &Map<String, Value>) -> Result<Self, Error> {
-        let alg = match map.get("alg") {
+    fn from_members(members: Members<'_>) -> Result<Self, Error> {
+        let get = |name: &str| {
+            members
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value)
+        };
+        let alg = match get("alg") {
             None => return Err(Error::MissingAlg),
-            Some(Value::String(name)) => Algorithm::from_header(name)?,
-            Some(_) => {
+            Some(Member::Str(name)) => Algorithm::from_header(name)?,
+            Some(Member::Value(_)) => {
                 return Err(Error::HeaderParamType {
                     name: "alg",
                     expected: "string",
                 })
             }
         };
-        if map.contains_key("crit") {
+        if get("crit").is_some() {
             return Err(Error::Crit);
         }
         if let Some(name) = EMBEDDED_KEY_PARAMS
             .into_iter()
-            .find(|name| map.contains_key(*name))
+            .find(|name| get(name).is_some())
         {
             return Err(Error::EmbeddedKey { name });
         }
-        if map.get("b64").is_some_and(|b64| *b64 != Value::Bool(true)) {
+        if get("b64").is_some_and(|b64| *b64 != Member::Value(Value::Bool(true))) {
             return Err(Error::UnencodedPayload);
+        }
+        let (mut kid, mut typ, mut cty) = (None, None, None);
+        for (key, value) in members {
+            let (name, slot) = match &*key {
+                "kid" => ("kid", &mut kid),
+                "typ" => ("typ", &mut typ),
+                "cty" => ("cty", &mut cty),
+                _ => continue,
+            };
+            *slot = Some((name, value));
         }
         Ok(Header {
             alg,
-            kid: string_param(map, "kid")?,
-            typ: string_param(map, "typ")?,
-            cty: string_param(map, "cty")?,
+            kid: string_param(kid)?,
+            typ: string_param(typ)?,
+            cty: string_param(cty)?,
         })
+    }
+
+    /// Parses and checks a header's JSON.
+    fn from_json(json: &[u8]) -> Result<Self, Error> {
+        Header::from_members(parse_members(json, Part::Header)?)
     }
 }
 
-fn string_param(map: &Map<String, Value>, name: &'static str) -> Result<Option<String>, Error> {
-    match map.get(name) {
+fn string_param(param: Option<(&'static str, Member<'_>)>) -> Result<Option<String>, Error> {
+    match param {
         None => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
-        Some(_) => Err(Error::HeaderParamType {
+        Some((_, Member::Str(value))) => Ok(Some(value.into_owned())),
+        Some((name, Member::Value(_))) => Err(Error::HeaderParamType {
             name,
             expected: "string",
         }),
@@ -131,14 +155,19 @@ impl VerifiedJws {
     }
 }
 
+/// Headers up to this size are decoded on the stack (payloads, which the caller keeps or
+/// parses, go to the heap).
+const STACK_HEADER: usize = 256;
+
 /// A token that passed every structural and header rule but whose signature is not yet checked.
-#[derive(Debug)]
 pub(crate) struct Parsed<'a> {
     signing_input: &'a str,
     header: Header,
-    header_json: Vec<u8>,
+    header_json: Decoded<STACK_HEADER>,
     payload: Vec<u8>,
-    signature: Vec<u8>,
+    /// Room for the longest signature of any algorithm (64 bytes); a longer one is refused
+    /// by length after decoding on the heap.
+    signature: Decoded<64>,
 }
 
 impl Parsed<'_> {
@@ -158,10 +187,15 @@ impl Parsed<'_> {
         key.verify_bytes(self.signing_input.as_bytes(), &self.signature)
     }
 
+    /// Returns the payload bytes (valid only once [`Parsed::verify_with`] succeeded).
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
     pub(crate) fn into_verified(self) -> VerifiedJws {
         VerifiedJws {
             header: self.header,
-            header_json: self.header_json,
+            header_json: self.header_json.into_vec(),
             payload: self.payload,
         }
     }
@@ -188,10 +222,10 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, Error> {
             found: token.split('.').count(),
         });
     };
-    let header_json = b64_decode(header_b64, Part::Header)?;
-    let header = Header::from_object(&parse_object(&header_json, Part::Header)?)?;
+    let header_json = b64_decode_small(header_b64, Part::Header)?;
+    let header = Header::from_json(&header_json)?;
     let payload = b64_decode(payload_b64, Part::Payload)?;
-    let signature = b64_decode(signature_b64, Part::Signature)?;
+    let signature = b64_decode_small(signature_b64, Part::Signature)?;
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Parsed {
         signing_input,
@@ -220,7 +254,7 @@ pub(crate) fn sign_raw(
     header_json: &[u8],
     payload: &[u8],
 ) -> Result<String, Error> {
-    let header = Header::from_object(&parse_object(header_json, Part::Header)?)?;
+    let header = Header::from_json(header_json)?;
     let expected = key.algorithm();
     if header.alg != expected {
         return Err(Error::AlgMismatch {

@@ -73,8 +73,9 @@ impl VerifyingKey {
         validation: &Validation,
         now: UnixTime,
     ) -> Result<Claims<T>, Error> {
-        let verified = self.verify_signature(token)?;
-        let claims = Claims::from_json(verified.payload())?;
+        let parsed = jws::parse(token)?;
+        parsed.verify_with(self)?;
+        let claims = Claims::from_json(parsed.payload())?;
         validation.check(&claims, now)?;
         Ok(claims)
     }

@@ -79,10 +79,39 @@ impl fmt::Display for Algorithm {
 /// (RFC 7518 §3.2 "MUST"). Shorter secrets are refused when the key is made, for signing and
 /// for verifying alike, so a published vector with a shorter key cannot be checked through this
 /// type. The secret is zeroized on drop and never printed by `Debug`.
+///
+/// The key also keeps the HMAC state after the key schedule (the hashed inner and outer pads),
+/// so that a MAC costs the message's hash blocks and no key schedule. That state is as secret as
+/// the key; the hash crate does not zeroize it on drop.
 #[derive(Clone)]
 pub struct HmacKey {
     alg: Algorithm,
     secret: Zeroizing<Vec<u8>>,
+    keyed: Keyed,
+}
+
+/// An HMAC state right after the key schedule, cloned for each MAC.
+#[derive(Clone)]
+enum Keyed {
+    Sha256(Hmac<Sha256>),
+    Sha512(Hmac<Sha512>),
+}
+
+impl Keyed {
+    fn new(alg: Algorithm, secret: &[u8]) -> Self {
+        match alg {
+            Algorithm::Hs512 => Keyed::Sha512(key_schedule(secret)),
+            _ => Keyed::Sha256(key_schedule(secret)),
+        }
+    }
+}
+
+fn key_schedule<M: Mac + hmac::digest::KeyInit>(secret: &[u8]) -> M {
+    // HMAC takes keys of any length; the length policy lives in `HmacKey::new`.
+    let Ok(mac) = <M as Mac>::new_from_slice(secret) else {
+        unreachable!("hmac accepts keys of any length")
+    };
+    mac
 }
 
 impl HmacKey {
@@ -117,7 +146,8 @@ impl HmacKey {
     fn generate(alg: Algorithm, rng: &mut impl CryptoRngCore) -> Self {
         let mut secret = Zeroizing::new(vec![0u8; alg.signature_len()]);
         rng.fill_bytes(&mut secret);
-        HmacKey { alg, secret }
+        let keyed = Keyed::new(alg, &secret);
+        HmacKey { alg, secret, keyed }
     }
 
     /// Makes a key for `alg`; callers pass `Hs256` or `Hs512` only.
@@ -134,6 +164,7 @@ impl HmacKey {
         Ok(HmacKey {
             alg,
             secret: Zeroizing::new(secret.to_vec()),
+            keyed: Keyed::new(alg, secret),
         })
     }
 
@@ -148,9 +179,9 @@ impl HmacKey {
 
     /// Computes the full-length tag of `message`.
     pub fn mac(&self, message: &[u8]) -> Vec<u8> {
-        match self.alg {
-            Algorithm::Hs512 => mac_with::<Hmac<Sha512>>(&self.secret, message),
-            _ => mac_with::<Hmac<Sha256>>(&self.secret, message),
+        match &self.keyed {
+            Keyed::Sha256(keyed) => mac_with(keyed, message).to_vec(),
+            Keyed::Sha512(keyed) => mac_with(keyed, message).to_vec(),
         }
     }
 
@@ -170,8 +201,11 @@ impl HmacKey {
                 found: tag.len(),
             });
         }
-        let computed = Zeroizing::new(self.mac(message));
-        if bool::from(computed.ct_eq(tag)) {
+        let equal = match &self.keyed {
+            Keyed::Sha256(keyed) => mac_with(keyed, message).ct_eq(tag),
+            Keyed::Sha512(keyed) => mac_with(keyed, message).ct_eq(tag),
+        };
+        if bool::from(equal) {
             Ok(())
         } else {
             Err(Error::BadSignature)
@@ -179,13 +213,11 @@ impl HmacKey {
     }
 }
 
-fn mac_with<M: Mac + hmac::digest::KeyInit>(secret: &[u8], message: &[u8]) -> Vec<u8> {
-    // HMAC takes keys of any length; the length policy lives in `HmacKey::new`.
-    let Ok(mut mac) = <M as Mac>::new_from_slice(secret) else {
-        unreachable!("hmac accepts keys of any length")
-    };
+/// The tag of `message` from a pre-keyed state, on the stack.
+fn mac_with<M: Mac + Clone>(keyed: &M, message: &[u8]) -> hmac::digest::Output<M> {
+    let mut mac = keyed.clone();
     mac.update(message);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes()
 }
 
 impl fmt::Debug for HmacKey {
@@ -196,7 +228,7 @@ impl fmt::Debug for HmacKey {
                 "secret",
                 &format_args!("<{} bytes redacted>", self.secret.len()),
             )
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

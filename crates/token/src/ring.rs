@@ -176,8 +176,8 @@ impl KeyRing {
         validation: &Validation,
         now: UnixTime,
     ) -> Result<Claims<T>, Error> {
-        let verified = self.verify_signature(token)?;
-        let claims = Claims::from_json(verified.payload())?;
+        let parsed = self.verify_parsed(token)?;
+        let claims = Claims::from_json(parsed.payload())?;
         validation.check(&claims, now)?;
         Ok(claims)
     }
@@ -190,6 +190,11 @@ impl KeyRing {
     /// `kid` is of another algorithm), [`Error::BadSignature`], or any structural or header
     /// error.
     pub fn verify_signature(&self, token: &str) -> Result<VerifiedJws, Error> {
+        self.verify_parsed(token).map(jws::Parsed::into_verified)
+    }
+
+    /// The header rules and the signature, leaving the payload in the parser's buffer.
+    fn verify_parsed<'a>(&self, token: &'a str) -> Result<jws::Parsed<'a>, Error> {
         let parsed = jws::parse(token)?;
         if let Some(kid) = parsed.header().kid() {
             let entry = self
@@ -200,7 +205,7 @@ impl KeyRing {
                     kid: kid.to_owned(),
                 })?;
             parsed.verify_with(&entry.verifying)?;
-            return Ok(parsed.into_verified());
+            return Ok(parsed);
         }
         let alg: Algorithm = parsed.header().alg();
         let mut candidates = self
@@ -214,7 +219,7 @@ impl KeyRing {
         let mut last = Error::BadSignature;
         for entry in candidates {
             match parsed.verify_with(&entry.verifying) {
-                Ok(()) => return Ok(parsed.into_verified()),
+                Ok(()) => return Ok(parsed),
                 Err(err) => last = err,
             }
         }
