@@ -2,7 +2,7 @@
 //! `watchword-bip322` (address and network, base64, witness, `to_spend`/`to_sign`, sighash,
 //! signature), the `bip322` crate 0.0.12 (`verify_simple_encoded`, the same steps without the
 //! network check), and the raw libsecp256k1 check of the one signature over a precomputed
-//! sighash (ECDSA for P2WPKH, BIP-340 Schnorr for P2TR), which bounds what any BIP-322
+//! sighash (ECDSA for P2WPKH and P2SH-P2WPKH, BIP-340 Schnorr for P2TR), which bounds what any BIP-322
 //! verifier can reach.
 //!
 //! After the criterion groups, a plain timed loop prints the ratios ours/bip322 and ours/raw
@@ -15,7 +15,7 @@ use bitcoin::secp256k1::{
     ecdsa, schnorr, Message, PublicKey, Secp256k1, VerifyOnly, XOnlyPublicKey,
 };
 use bitcoin::sighash::{EcdsaSighashType, Prevouts, SighashCache, TapSighashType};
-use bitcoin::{Network, Witness};
+use bitcoin::{Network, ScriptBuf, WPubkeyHash, Witness};
 use criterion::{criterion_group, Criterion};
 use watchword_benches::Row;
 use watchword_bip322::{
@@ -99,14 +99,12 @@ fn raw_check(address: &bitcoin::Address, witness: &Witness, kind: KeyAddress) ->
     let to_spend = to_spend(&address.script_pubkey(), MESSAGE.as_bytes());
     let to_sign = to_sign(&to_spend, witness.clone());
     let mut cache = SighashCache::new(&to_sign);
-    if kind == KeyAddress::P2wpkh {
+    if matches!(kind, KeyAddress::P2wpkh | KeyAddress::P2shP2wpkh) {
+        // BIP-143 signs the P2WPKH program of the witness key, nested in P2SH or not.
+        let key = witness.nth(1).expect("key");
+        let program = ScriptBuf::new_p2wpkh(&WPubkeyHash::hash(key));
         let digest = cache
-            .p2wpkh_signature_hash(
-                0,
-                &address.script_pubkey(),
-                to_spend.output[0].value,
-                EcdsaSighashType::All,
-            )
+            .p2wpkh_signature_hash(0, &program, to_spend.output[0].value, EcdsaSighashType::All)
             .expect("p2wpkh");
         let element = witness.nth(0).expect("signature");
         Raw::Ecdsa(
@@ -135,6 +133,7 @@ fn raw_check(address: &bitcoin::Address, witness: &Witness, kind: KeyAddress) ->
 fn cases() -> Vec<Case> {
     vec![
         Case::new("P2WPKH", KeyAddress::P2wpkh),
+        Case::new("P2SH-WPKH", KeyAddress::P2shP2wpkh),
         Case::new("P2TR", KeyAddress::P2tr),
     ]
 }
@@ -142,13 +141,20 @@ fn cases() -> Vec<Case> {
 fn verify(c: &mut Criterion) {
     for case in cases() {
         assert!(
-            case.ours() && case.bip322() && case.raw(),
-            "{}: every verifier accepts",
+            case.ours() && case.raw(),
+            "{}: ours and raw accept",
             case.name
         );
         let mut group = c.benchmark_group(format!("bip322-verify/{}", case.name));
         group.bench_function("watchword-bip322", |b| b.iter(|| case.ours()));
-        group.bench_function("bip322", |b| b.iter(|| case.bip322()));
+        if case.bip322() {
+            group.bench_function("bip322", |b| b.iter(|| case.bip322()));
+        } else {
+            eprintln!(
+                "{}: the bip322 crate refuses this signature, not timed",
+                case.name
+            );
+        }
         group.bench_function("raw", |b| b.iter(|| case.raw()));
         group.finish();
     }

@@ -119,13 +119,14 @@ impl Case {
 
 fn verify(c: &mut Criterion) {
     let case = Case::new();
-    assert!(
-        case.ours() && case.jsonwebtoken() && case.raw(),
-        "every verifier accepts"
-    );
+    assert!(case.ours() && case.raw(), "ours and raw accept");
     let mut group = c.benchmark_group("session-verify/EdDSA");
     group.bench_function("watchword-session", |b| b.iter(|| case.ours()));
-    group.bench_function("jsonwebtoken", |b| b.iter(|| case.jsonwebtoken()));
+    if case.jsonwebtoken() {
+        group.bench_function("jsonwebtoken", |b| b.iter(|| case.jsonwebtoken()));
+    } else {
+        eprintln!("EdDSA: jsonwebtoken refuses this token, not timed");
+    }
     group.bench_function("raw", |b| b.iter(|| case.raw()));
     group.finish();
 }

@@ -151,13 +151,17 @@ fn cases() -> Vec<Case> {
 fn verify(c: &mut Criterion) {
     for case in cases() {
         assert!(
-            case.ours() && case.jsonwebtoken() && case.raw(),
-            "{}: every verifier accepts",
+            case.ours() && case.raw(),
+            "{}: ours and raw accept",
             case.name
         );
         let mut group = c.benchmark_group(format!("verify/{}", case.name));
         group.bench_function("watchword-token", |b| b.iter(|| case.ours()));
-        group.bench_function("jsonwebtoken", |b| b.iter(|| case.jsonwebtoken()));
+        if case.jsonwebtoken() {
+            group.bench_function("jsonwebtoken", |b| b.iter(|| case.jsonwebtoken()));
+        } else {
+            eprintln!("{}: jsonwebtoken refuses this token, not timed", case.name);
+        }
         group.bench_function("raw", |b| b.iter(|| case.raw()));
         group.finish();
     }

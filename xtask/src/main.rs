@@ -5,7 +5,9 @@
 //!                                  replay the fuzz seed corpora, then short fuzz and bench smokes
 //! cargo xtask fuzz [TARGET] [--runs N] [--seconds S]
 //!                                  run the real fuzzers (cargo-fuzz, on stable via RUSTC_BOOTSTRAP)
-//! cargo xtask bench [BENCH]        run the criterion benches and print the ratios
+//! cargo xtask bench [BENCH] [FLAGS]
+//!                                  run the criterion benches (FLAGS go to criterion, e.g.
+//!                                  --quick) and print the ratio tables
 //! cargo xtask load [--flows N] [--concurrency C]
 //!                                  drive captcha flows against a server on a real Redis, beside
 //!                                  a hyper hello-world and redis-benchmark
@@ -17,7 +19,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] | load [--flows N] [--concurrency C]>";
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -279,11 +281,21 @@ fn load(args: &[String]) -> Result<()> {
     run(command)
 }
 
+/// `bench [NAME] [CRITERION FLAGS…]`: everything after the bench name (or every argument, if
+/// the first is a flag) goes to criterion, as in `cargo xtask bench token --quick`.
 fn bench(args: &[String]) -> Result<()> {
     let mut command = cargo();
     command.args(["bench", "-p", "watchword-benches"]);
-    if let Some(name) = args.first() {
-        command.args(["--bench", name]);
+    let flags = match args.first() {
+        Some(name) if !name.starts_with('-') => {
+            command.args(["--bench", name]);
+            &args[1..]
+        }
+        _ => args,
+    };
+    let flags = flags.strip_prefix(&["--".to_owned()]).unwrap_or(flags);
+    if !flags.is_empty() {
+        command.arg("--").args(flags);
     }
     run(command)
 }
