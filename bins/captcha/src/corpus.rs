@@ -7,9 +7,14 @@
 //! | image bytes | table `ww:{captcha:image}`, one field per item | PNG, JPEG, GIF or WebP |
 //! | votes | key `ww:captcha:votes:{<item>}`, kept 90 days | [`Votes`] as JSON |
 //!
-//! Once an unknown item's votes reach consensus ([`VoteConfig`]) its answer is recorded and it
-//! serves as a control from then on. Servers keep an in-memory index of the table, refreshed
-//! every [`REFRESH`], to draw items without reading the table per request.
+//! Once an unknown item's votes reach consensus ([`VoteConfig`]: distinct voter networks,
+//! agreeing across sites where there are several) its answer is recorded as *learned*, and the
+//! item goes on **probation** for [`PROBATION`]: it is still shown as the unknown word and
+//! collects votes, but never serves as a control; if the votes stop agreeing on that answer
+//! during probation, the item is unlearned. After probation it serves as a control. An
+//! operator can accept or reject learned answers at any time (`watchword captcha review`).
+//! Servers keep an in-memory index of the table, refreshed every [`REFRESH`], to draw items
+//! without reading the table per request.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +23,7 @@ use rand_core::{CryptoRngCore, RngCore};
 use serde::{Deserialize, Serialize};
 use watchword_captcha::{normalize, Punctuation, Transcription, Vote, VoteConfig, Votes};
 use watchword_http::ApiError;
-use watchword_store::{CasOutcome, Key, Store, Table};
+use watchword_store::{Key, Store, Table};
 
 use crate::SURFACE;
 
@@ -26,6 +31,9 @@ use crate::SURFACE;
 pub const REFRESH: Duration = Duration::from_secs(30);
 /// How long votes for an item are kept after the last one.
 pub const VOTES_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
+/// How long a learned answer is on probation: shown again as the unknown word, never used as a
+/// control.
+pub const PROBATION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The largest image accepted on import.
 pub const MAX_IMAGE_BYTES: usize = 512 * 1024;
 
@@ -38,9 +46,12 @@ pub struct Item {
     /// The known answer, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
-    /// Whether the answer was learned from votes rather than imported.
+    /// Whether the answer was learned from votes rather than imported (or accepted).
     #[serde(default)]
     pub learned: bool,
+    /// Until when (Unix seconds) a learned answer is on probation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probation_until: Option<u64>,
     /// The image's media type.
     pub content_type: String,
 }
@@ -87,6 +98,16 @@ pub struct Index {
 }
 
 impl Index {
+    /// Whether item `id` serves as a control (its answer is known and not on probation).
+    pub fn is_control(&self, id: &str) -> bool {
+        self.known.iter().any(|(known, _)| known == id)
+    }
+
+    /// Whether item `id` is shown as the unknown word (no answer yet, or on probation).
+    pub fn is_unknown(&self, id: &str) -> bool {
+        self.unknown.iter().any(|unknown| unknown == id)
+    }
+
     /// Whether there is no known item to use as a control.
     pub fn is_empty(&self) -> bool {
         self.known.is_empty()
@@ -145,7 +166,7 @@ impl Corpus {
     ///
     /// # Errors
     /// `503` when the store is down and no index was loaded yet.
-    pub async fn index(&self, store: &dyn Store) -> Result<Arc<Index>, ApiError> {
+    pub async fn index(&self, store: &dyn Store, now: u64) -> Result<Arc<Index>, ApiError> {
         let cached = self.index.lock().map_err(|_| ApiError::internal())?.clone();
         if let Some((at, index)) = &cached {
             if at.elapsed() < REFRESH {
@@ -161,6 +182,10 @@ impl Corpus {
                         // a control.
                         Some(answer) if normalize(&answer, self.punctuation).is_empty() => {
                             tracing::warn!(item = %item.id, "an answer normalises to nothing; not used");
+                        }
+                        // On probation: asked again, never a control.
+                        Some(_) if item.probation_until.is_some_and(|until| now < until) => {
+                            index.unknown.push(item.id);
                         }
                         Some(answer) => index.known.push((item.id, answer)),
                         None => index.unknown.push(item.id),
@@ -267,6 +292,7 @@ impl Corpus {
             id: id.to_owned(),
             answer: answer.map(str::to_owned),
             learned: false,
+            probation_until: None,
             content_type: content_type.to_owned(),
         };
         store.config_put(&self.images, id, image).await?;
@@ -291,8 +317,11 @@ impl Corpus {
         })
     }
 
-    /// Records `vote` from `voter`; when the item's votes reach consensus and it had no answer,
-    /// the consensus becomes its answer. Returns the learned answer, if any.
+    /// Records `vote` from `voter` (a fingerprint of the client network) cast on `site`, out
+    /// of `sites_serving` sites. When the item's votes reach consensus and it had no answer,
+    /// the consensus becomes its learned answer, on probation until `now` + [`PROBATION`];
+    /// when an item on probation loses its consensus, it is unlearned. Returns the learned
+    /// answer, if this vote taught one.
     ///
     /// # Errors
     /// `503` when the store is down.
@@ -300,51 +329,117 @@ impl Corpus {
         &self,
         store: &dyn Store,
         vote: &Vote,
-        voter: &str,
+        ballot: Ballot<'_>,
     ) -> Result<Option<String>, ApiError> {
         let key = votes_key(&vote.item)?;
-        for _ in 0..8 {
-            let current = store.get_versioned(&key).await?;
-            let (mut ballots, version) = match &current {
-                Some(stored) => (
-                    serde_json::from_slice(&stored.value).unwrap_or_default(),
-                    Some(stored.version),
-                ),
-                None => (Votes::new(), None),
-            };
-            if !ballots.record(&vote.text, voter) {
-                return Ok(None);
+        let recorded =
+            watchword_http::records::transact(store, &key, "votes", |current: Option<Votes>| {
+                let mut ballots = current.unwrap_or_default();
+                if !ballots.record_on(&vote.text, ballot.voter, ballot.site) {
+                    return Ok((watchword_http::records::Change::Keep, None));
+                }
+                let consensus = ballots.consensus(&self.votes, ballot.sites_serving);
+                Ok((
+                    watchword_http::records::Change::Put(ballots, VOTES_TTL),
+                    Some(consensus),
+                ))
+            })
+            .await?;
+        let Some(consensus) = recorded else {
+            return Ok(None);
+        };
+        let Some(meta) = store.config_get(&self.items, &vote.item).await? else {
+            return Ok(None);
+        };
+        let mut item: Item = serde_json::from_slice(&meta).map_err(|_| ApiError::internal())?;
+        let on_probation = item.learned && item.probation_until.is_some_and(|t| ballot.now < t);
+        match (&item.answer, consensus) {
+            (None, Some(consensus)) => {
+                item.answer = Some(consensus.clone());
+                item.learned = true;
+                item.probation_until = Some(ballot.now + PROBATION.as_secs());
+                self.write(store, &item).await?;
+                self.invalidate();
+                Ok(Some(consensus))
             }
-            let json = serde_json::to_vec(&ballots).map_err(|_| ApiError::internal())?;
-            let written = store
-                .compare_and_swap(&key, version, Some((&json, VOTES_TTL)))
-                .await?;
-            if !matches!(written, CasOutcome::Swapped { .. }) {
-                continue;
+            (Some(answer), consensus) if on_probation && consensus.as_ref() != Some(answer) => {
+                tracing::warn!(item = %item.id, "a learned answer lost its consensus on probation");
+                item.answer = None;
+                item.learned = false;
+                item.probation_until = None;
+                self.write(store, &item).await?;
+                self.invalidate();
+                Ok(None)
             }
-            let Some(consensus) = ballots.consensus(&self.votes) else {
-                return Ok(None);
-            };
-            let Some(meta) = store.config_get(&self.items, &vote.item).await? else {
-                return Ok(None);
-            };
-            let mut item: Item = serde_json::from_slice(&meta).map_err(|_| ApiError::internal())?;
-            if item.answer.is_some() {
-                return Ok(None);
-            }
-            item.answer = Some(consensus.clone());
-            item.learned = true;
-            self.write(store, &item).await?;
-            self.invalidate();
-            return Ok(Some(consensus));
+            _ => Ok(None),
         }
-        tracing::warn!(item = %vote.item, "vote dropped after repeated write conflicts");
-        Ok(None)
+    }
+
+    /// Accepts item `id`'s learned answer: it ends probation and serves as a control now.
+    /// Returns the item, or `None` when there is no such item.
+    ///
+    /// # Errors
+    /// `400 not_learned` for an item without an answer; `503` when the store is down.
+    pub async fn accept(&self, store: &dyn Store, id: &str) -> Result<Option<Item>, ApiError> {
+        let Some(meta) = store.config_get(&self.items, id).await? else {
+            return Ok(None);
+        };
+        let mut item: Item = serde_json::from_slice(&meta).map_err(|_| ApiError::internal())?;
+        if item.answer.is_none() {
+            return Err(ApiError::bad_request(
+                "not_learned",
+                format!("{id} has no answer to accept"),
+            ));
+        }
+        item.probation_until = None;
+        self.write(store, &item).await?;
+        self.invalidate();
+        Ok(Some(item))
+    }
+
+    /// Rejects item `id`'s learned answer: the answer and the votes are dropped and the item
+    /// is asked as an unknown word again. Imported answers are not touched. Returns the item,
+    /// or `None` when there is no such item.
+    ///
+    /// # Errors
+    /// `400 not_learned` for an item whose answer was imported, or that has none; `503` when
+    /// the store is down.
+    pub async fn reject(&self, store: &dyn Store, id: &str) -> Result<Option<Item>, ApiError> {
+        let Some(meta) = store.config_get(&self.items, id).await? else {
+            return Ok(None);
+        };
+        let mut item: Item = serde_json::from_slice(&meta).map_err(|_| ApiError::internal())?;
+        if !item.learned {
+            return Err(ApiError::bad_request(
+                "not_learned",
+                format!("{id} has no learned answer (imported answers are changed by import)"),
+            ));
+        }
+        item.answer = None;
+        item.learned = false;
+        item.probation_until = None;
+        store.delete(&votes_key(id)?).await?;
+        self.write(store, &item).await?;
+        self.invalidate();
+        Ok(Some(item))
     }
 }
 
 fn votes_key(item: &str) -> Result<Key, ApiError> {
     Key::new(SURFACE, "votes", item).map_err(|_| ApiError::internal())
+}
+
+/// Who cast a vote, where, and when: what [`Corpus::record`] needs beside the vote.
+#[derive(Debug, Clone, Copy)]
+pub struct Ballot<'a> {
+    /// A fingerprint of the voter's client network.
+    pub voter: &'a str,
+    /// The site the vote was cast on.
+    pub site: &'a str,
+    /// How many sites the deployment serves (agreement must span several where there are).
+    pub sites_serving: usize,
+    /// Unix seconds.
+    pub now: u64,
 }
 
 /// Loads `items` (id, known answer, image) into the corpus, for the demo and for tests.

@@ -27,7 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use watchword_captcha::{
     challenge_key, Answered, Challenge, ChallengeConfig, Created, Difficulty, Kind, PowChallenge,
-    PowKey, Punctuation, Puzzle, Status, VoteConfig,
+    PowKey, Punctuation, Puzzle, Status, Vote, VoteConfig,
 };
 use watchword_http::{
     header, ok, records, records::Change, sha256_hex, with_type, ApiError, App, Assets, Cors,
@@ -54,6 +54,8 @@ pub const TOKEN_LEEWAY_SECS: u64 = 5;
 /// How long after its expiry a challenge record is kept, so late checks read `expired` or
 /// `consumed` rather than nothing.
 const GRACE_SECS: u64 = 60;
+/// Votes one client network may cast a day by default ([`Settings::votes_per_client_day`]).
+pub const VOTES_PER_CLIENT_DAY: u64 = 50;
 /// How long a `/siteverify` answer is replayed for the same `idempotency_key`.
 const IDEMPOTENCY_SECS: u64 = 300;
 /// How long failures count toward a client's proof-of-work difficulty.
@@ -98,6 +100,9 @@ pub struct Settings {
     pub punctuation: Punctuation,
     /// Whether the per-client rate limits apply (the load harness turns them off).
     pub rate_limits: bool,
+    /// Votes one client network may cast a day; past it, its right answers still pass but
+    /// teach the corpus nothing.
+    pub votes_per_client_day: u64,
 }
 
 impl Default for Settings {
@@ -108,6 +113,7 @@ impl Default for Settings {
             votes: VoteConfig::default(),
             punctuation: Punctuation::Strip,
             rate_limits: true,
+            votes_per_client_day: VOTES_PER_CLIENT_DAY,
         }
     }
 }
@@ -183,6 +189,43 @@ impl Captcha {
         Ok(())
     }
 
+    /// Records the vote of client network `client` cast on `site`, within the client's daily
+    /// allowance ([`Settings::votes_per_client_day`]): past it, answers still pass but teach the
+    /// corpus nothing, so one network cannot out-vote everyone else by answering all day.
+    async fn vote(&self, vote: &Vote, client: &str, site: &str, now: u64) -> Result<(), ApiError> {
+        let store = self.store.as_ref();
+        let voter = sha256_hex(client.as_bytes());
+        let today = store
+            .incr_window(
+                &counter_key("votes-day", client)?,
+                Duration::from_secs(86_400),
+            )
+            .await?;
+        if today.count > self.settings.votes_per_client_day {
+            self.metrics.inc(
+                "watchword_captcha_votes_over_daily_cap_total",
+                "Votes not recorded because their client network used its daily allowance.",
+                &[],
+            );
+            return Ok(());
+        }
+        let sites_serving = self
+            .sites
+            .list(store)
+            .await?
+            .iter()
+            .filter(|site| site.kinds.contains(&Kind::Transcription))
+            .count();
+        let ballot = corpus::Ballot {
+            voter: &voter[..32],
+            site,
+            sites_serving,
+            now,
+        };
+        self.corpus.record(store, vote, ballot).await?;
+        Ok(())
+    }
+
     /// Draws a puzzle of `kind` for `site` at `now`; a proof of work gets harder with the
     /// site's traffic (challenges created in the last minute, every kind) and the client's
     /// recent failures (`client` is its network, [`Request::client_network`]).
@@ -195,7 +238,7 @@ impl Captcha {
     ) -> Result<Puzzle, ApiError> {
         let store = self.store.as_ref();
         if kind != Kind::ProofOfWork {
-            let index = self.corpus.index(store).await?;
+            let index = self.corpus.index(store, now).await?;
             return index
                 .draw(self.settings.punctuation, &mut rand_core::OsRng)
                 .map(Puzzle::Transcription)
@@ -659,8 +702,7 @@ async fn answer(state: Arc<Captcha>, request: Request) -> Result<Response, ApiEr
                 &[("state", "valid")],
             );
             if let Some(vote) = vote {
-                let voter = sha256_hex(client.as_bytes());
-                if let Err(error) = state.corpus.record(store, &vote, &voter[..32]).await {
+                if let Err(error) = state.vote(&vote, &client, &site.id, now).await {
                     tracing::warn!(code = error.code(), "a vote was not recorded");
                 }
             }

@@ -58,6 +58,42 @@ pub(crate) fn run(store_url: &str, command: CaptchaCommand) -> anyhow::Result<Ex
                 print!("{out}");
                 Ok(ExitCode::SUCCESS)
             }
+            CaptchaCommand::Review { accept, reject } => {
+                let decided = match (accept, reject) {
+                    (Some(id), _) => Some(("accepted", corpus.accept(store.as_ref(), &id).await, id)),
+                    (None, Some(id)) => Some(("rejected", corpus.reject(store.as_ref(), &id).await, id)),
+                    (None, None) => None,
+                };
+                if let Some((verb, outcome, id)) = decided {
+                    let Some(item) = outcome.map_err(|e| api(&e))? else {
+                        eprintln!("no item {id}");
+                        return Ok(ExitCode::from(1));
+                    };
+                    println!("{}", serde_json::json!({ verb: item.id, "answer": item.answer }));
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for item in corpus.list(store.as_ref()).await.map_err(|e| api(&e))? {
+                    if !item.learned {
+                        continue;
+                    }
+                    let votes = corpus.votes(store.as_ref(), &item.id).await.map_err(|e| api(&e))?;
+                    let tally: Vec<serde_json::Value> = votes
+                        .tally()
+                        .into_iter()
+                        .map(|(text, n)| serde_json::json!({ "text": text, "votes": n }))
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "item": item.id,
+                            "answer": item.answer,
+                            "probation_until": item.probation_until,
+                            "votes": tally,
+                        })
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             CaptchaCommand::Demo => {
                 let items = watchword_captcha::demo::corpus();
                 let count = corpus::load(

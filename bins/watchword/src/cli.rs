@@ -167,6 +167,17 @@ pub(crate) enum CaptchaCommand {
     Export,
     /// Load the generated demo corpus (words drawn with the bundled font).
     Demo,
+    /// Review the answers the corpus learned from votes: list them (the default), or accept
+    /// one (it ends probation and serves as a control) or reject one (its answer and votes
+    /// are dropped and it is asked again).
+    Review {
+        /// Accept the learned answer of this item.
+        #[arg(long, value_name = "ITEM", conflicts_with = "reject")]
+        accept: Option<String>,
+        /// Reject the learned answer of this item.
+        #[arg(long, value_name = "ITEM")]
+        reject: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

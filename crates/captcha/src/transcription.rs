@@ -151,20 +151,30 @@ impl Transcription {
     }
 }
 
-/// When the votes of an unknown item make it known: at least `min_votes` votes agree on one
-/// text, and they are at least `threshold` of all its votes.
+/// When the votes of an unknown item make it known: at least `min_votes` votes from distinct
+/// voters agree on one text, they are at least `threshold` of all its votes, and, where the
+/// deployment serves several sites, they come from at least `min_sites` of them (a handful of
+/// addresses behind one site cannot teach the corpus alone).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct VoteConfig {
     min_votes: u32,
     threshold: f64,
+    #[serde(default = "one")]
+    min_sites: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Default for VoteConfig {
-    /// 3 agreeing votes, at least 75 % of all votes.
+    /// 5 agreeing votes, at least 75 % of all votes, from at least 2 sites where there are
+    /// several.
     fn default() -> Self {
         VoteConfig {
-            min_votes: 3,
+            min_votes: 5,
             threshold: 0.75,
+            min_sites: 2,
         }
     }
 }
@@ -190,7 +200,29 @@ impl VoteConfig {
         Ok(VoteConfig {
             min_votes,
             threshold,
+            min_sites: 1,
         })
+    }
+
+    /// Requires the agreeing votes to come from at least `sites` distinct sites, where the
+    /// deployment has that many (see [`Votes::consensus`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VoteConfig`] when `sites` is 0.
+    pub fn with_min_sites(mut self, sites: u32) -> Result<Self, Error> {
+        if sites == 0 {
+            return Err(Error::VoteConfig {
+                reason: "min_sites is 0",
+            });
+        }
+        self.min_sites = sites;
+        Ok(self)
+    }
+
+    /// Returns the number of distinct sites the agreeing votes must come from.
+    pub fn min_sites(&self) -> u32 {
+        self.min_sites
     }
 
     /// Returns the number of agreeing votes required.
@@ -217,6 +249,9 @@ pub struct Votes {
 struct Ballot {
     voter: String,
     text: String,
+    /// The site the vote was cast on (empty for votes recorded before sites were kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    site: String,
 }
 
 impl Votes {
@@ -230,6 +265,12 @@ impl Votes {
     /// address). Returns whether the vote counted: a voter's second vote, an empty text and
     /// votes past [`MAX_VOTES`] are ignored.
     pub fn record(&mut self, text: &str, voter: &str) -> bool {
+        self.record_on(text, voter, "")
+    }
+
+    /// As [`Votes::record`], for a vote cast on `site`, so that [`Votes::consensus`] can ask
+    /// for agreement across sites.
+    pub fn record_on(&mut self, text: &str, voter: &str, site: &str) -> bool {
         let text = normalize(text, Punctuation::Keep);
         if text.is_empty()
             || self.votes.len() >= MAX_VOTES
@@ -240,6 +281,7 @@ impl Votes {
         self.votes.push(Ballot {
             voter: voter.to_owned(),
             text,
+            site: site.to_owned(),
         });
         true
     }
@@ -269,8 +311,9 @@ impl Votes {
     }
 
     /// Returns the agreed text, if one text has at least `config.min_votes` votes and at
-    /// least `config.threshold` of all votes.
-    pub fn consensus(&self, config: &VoteConfig) -> Option<String> {
+    /// least `config.threshold` of all votes, cast on at least `config.min_sites` distinct
+    /// sites when the deployment serves that many (`sites_serving`; pass 1 for one site).
+    pub fn consensus(&self, config: &VoteConfig, sites_serving: usize) -> Option<String> {
         let total = u32::try_from(self.votes.len()).ok()?;
         let mut best: Option<(&str, u32)> = None;
         for ballot in &self.votes {
@@ -286,8 +329,20 @@ impl Votes {
             }
         }
         let (text, count) = best?;
-        let agreed =
-            count >= config.min_votes && f64::from(count) >= config.threshold * f64::from(total);
+        let mut sites: Vec<&str> = self
+            .votes
+            .iter()
+            .filter(|ballot| ballot.text == text)
+            .map(|ballot| ballot.site.as_str())
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        let needed = usize::try_from(config.min_sites)
+            .unwrap_or(usize::MAX)
+            .min(sites_serving.max(1));
+        let agreed = count >= config.min_votes
+            && f64::from(count) >= config.threshold * f64::from(total)
+            && sites.len() >= needed;
         agreed.then(|| text.to_owned())
     }
 }

@@ -3,6 +3,8 @@
 use futures::future::join_all;
 use watchword_captcha_server::sites::Sites;
 
+use watchword_captcha_server::sites::Site;
+
 use crate::harness::{Harness, ORIGIN};
 
 #[tokio::test]
@@ -204,36 +206,189 @@ async fn two_replicas_on_one_redis_agree() {
     );
 }
 
-#[tokio::test]
-async fn votes_from_distinct_clients_teach_the_corpus_an_unknown_word() {
-    let h = Harness::start(1).await;
-    let shop = h.shop.clone();
+/// Answers transcriptions typing `text` for the unknown word, from `ip`, on `site`, until
+/// the corpus learns an item or `rounds` answers were given; the learned item, if any.
+async fn teach(
+    h: &Harness,
+    rounds: usize,
+    text: &str,
+    voters: &[(&str, &Site)],
+) -> Option<watchword_captcha_server::corpus::Item> {
     let store = watchword_store::open(&h.redis.url()).expect("store");
-    let corpus = watchword_captcha_server::corpus::Corpus::new(
-        watchword_captcha::VoteConfig::default(),
-        watchword_captcha::Punctuation::Strip,
-    );
-    // Every client types "Zebra!" for the unknown word; three agreeing clients make it known.
-    for n in 0..120 {
-        let challenge = h.create("transcription").await;
+    let corpus = corpus_of();
+    for n in 0..rounds {
+        let (ip, site) = voters[n % voters.len()];
+        let challenge = h.create_on(h.addr(), site, "transcription").await;
         let id = challenge["id"].as_str().expect("id");
-        let answer = h.solve(&challenge, "Zebra!").await;
-        let ip = format!("198.51.100.{n}");
-        let reply = h.answer_on(h.addr(), &shop, id, &answer, &ip).await;
+        let answer = h.solve(&challenge, text).await;
+        let reply = h.answer_on(h.addr(), site, id, &answer, ip).await;
         assert_eq!(reply.json()["state"], "valid");
         let items = corpus.list(store.as_ref()).await.expect("items");
-        if let Some(learned) = items.iter().find(|item| item.learned) {
-            assert_eq!(learned.answer.as_deref(), Some("zebra"));
-            assert!(learned.id.starts_with("demo-unknown-"));
-            let votes = corpus
-                .votes(store.as_ref(), &learned.id)
-                .await
-                .expect("votes");
-            assert_eq!(votes.len(), 3);
-            return;
+        if let Some(learned) = items.into_iter().find(|item| item.learned) {
+            return Some(learned);
         }
     }
-    panic!("no unknown item reached three votes in 120 answers");
+    None
+}
+
+/// A server without the per-client rate limits: these tests answer hundreds of challenges.
+async fn unlimited() -> Harness {
+    let settings = watchword_captcha_server::Settings {
+        rate_limits: false,
+        ..watchword_captcha_server::Settings::default()
+    };
+    Harness::start_with(1, settings).await
+}
+
+fn corpus_of() -> watchword_captcha_server::corpus::Corpus {
+    watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Strip,
+    )
+}
+
+#[tokio::test]
+async fn votes_from_distinct_clients_on_several_sites_teach_the_corpus_on_probation() {
+    let h = unlimited().await;
+    let (shop, other) = (h.shop.clone(), h.other.clone());
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    // Every client types "Zebra!" for the unknown word; five agreeing networks on both sites
+    // make it known.
+    let voters: Vec<(String, &Site)> = (0..40)
+        .map(|n| {
+            (
+                format!("198.51.100.{n}"),
+                if n % 2 == 0 { &shop } else { &other },
+            )
+        })
+        .collect();
+    let voters: Vec<(&str, &Site)> = voters.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
+    let learned = teach(&h, 400, "Zebra!", &voters).await.expect("learned");
+    assert_eq!(learned.answer.as_deref(), Some("zebra"));
+    assert!(learned.id.starts_with("demo-unknown-"));
+    let votes = corpus_of()
+        .votes(store.as_ref(), &learned.id)
+        .await
+        .expect("votes");
+    assert_eq!(votes.len(), 5);
+    let until = learned.probation_until.expect("on probation");
+    assert_eq!(
+        until,
+        h.now() + watchword_captcha_server::corpus::PROBATION.as_secs()
+    );
+    // On probation the word is asked again, never as a control.
+    let index = corpus_of()
+        .index(store.as_ref(), h.now())
+        .await
+        .expect("index");
+    assert!(index.is_unknown(&learned.id));
+    assert!(!index.is_control(&learned.id));
+    let later = corpus_of()
+        .index(store.as_ref(), until)
+        .await
+        .expect("index");
+    assert!(later.is_control(&learned.id), "a control after probation");
+}
+
+#[tokio::test]
+async fn voters_of_one_site_cannot_teach_a_corpus_that_serves_several() {
+    let h = unlimited().await;
+    let shop = h.shop.clone();
+    let voters: Vec<String> = (0..30).map(|n| format!("198.51.100.{n}")).collect();
+    let voters: Vec<(&str, &Site)> = voters.iter().map(|ip| (ip.as_str(), &shop)).collect();
+    assert!(
+        teach(&h, 100, "Zebra!", &voters).await.is_none(),
+        "thirty networks agreeing on one site teach nothing while another site serves too"
+    );
+}
+
+#[tokio::test]
+async fn a_learned_answer_that_loses_its_consensus_on_probation_is_unlearned() {
+    let h = unlimited().await;
+    let (shop, other) = (h.shop.clone(), h.other.clone());
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let voters: Vec<(String, &Site)> = (0..40)
+        .map(|n| {
+            (
+                format!("198.51.100.{n}"),
+                if n % 2 == 0 { &shop } else { &other },
+            )
+        })
+        .collect();
+    let voters: Vec<(&str, &Site)> = voters.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
+    let learned = teach(&h, 400, "Zebra!", &voters).await.expect("learned");
+    // Real people read the word differently: their votes break the 75 % agreement.
+    let honest: Vec<(String, &Site)> = (0..200)
+        .map(|n| {
+            (
+                format!("203.0.{}.{}", n / 250, n % 250 + 1),
+                if n % 2 == 0 { &shop } else { &other },
+            )
+        })
+        .collect();
+    let corpus = corpus_of();
+    for (ip, site) in &honest {
+        let item = corpus
+            .list(store.as_ref())
+            .await
+            .expect("items")
+            .into_iter()
+            .find(|item| item.id == learned.id)
+            .expect("item");
+        if !item.learned {
+            assert_eq!(item.answer, None);
+            return;
+        }
+        let challenge = h.create_on(h.addr(), site, "transcription").await;
+        let id = challenge["id"].as_str().expect("id");
+        let answer = h.solve(&challenge, "horse").await;
+        h.answer_on(h.addr(), site, id, &answer, ip).await;
+    }
+    panic!("the poisoned answer survived its probation's disagreeing votes");
+}
+
+/// The votes recorded after one /64 answered 30 transcriptions, from a new address each time,
+/// on a server allowing `allowance` votes per network a day.
+async fn votes_of_one_network(allowance: u64) -> usize {
+    let settings = watchword_captcha_server::Settings {
+        votes_per_client_day: allowance,
+        ..watchword_captcha_server::Settings::default()
+    };
+    let h = Harness::start_with(1, settings).await;
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let shop = h.shop.clone();
+    for n in 0..30 {
+        let challenge = h.create("transcription").await;
+        let id = challenge["id"].as_str().expect("id");
+        let answer = h.solve(&challenge, "word").await;
+        let ip = format!("2001:db8:7:8:{n:x}::1");
+        let reply = h.answer_on(h.addr(), &shop, id, &answer, &ip).await;
+        assert_eq!(reply.json()["state"], "valid", "answers still pass");
+    }
+    let mut cast = 0;
+    for item in corpus_of().list(store.as_ref()).await.expect("items") {
+        cast += corpus_of()
+            .votes(store.as_ref(), &item.id)
+            .await
+            .expect("votes")
+            .len();
+    }
+    cast
+}
+
+#[tokio::test]
+async fn one_network_teaches_nothing_past_its_daily_allowance() {
+    let capped = votes_of_one_network(3).await;
+    assert!(
+        capped <= 3,
+        "{capped} votes from one network past an allowance of 3"
+    );
+    // The same answers under the default allowance vote once on each unknown item shown.
+    let uncapped = votes_of_one_network(watchword_captcha_server::VOTES_PER_CLIENT_DAY).await;
+    assert!(
+        uncapped > 3,
+        "without the cap the same network cast {uncapped} votes"
+    );
 }
 
 #[tokio::test]

@@ -200,3 +200,93 @@ fn a_folder_of_images_is_imported_and_its_annotations_exported() {
     ok(&demo);
     assert_eq!(stdout_json(&demo)["imported"], corpus.len());
 }
+
+#[test]
+fn learned_answers_are_reviewed_accepted_and_rejected() {
+    use watchword_captcha_server::corpus::{self, Ballot, Corpus};
+    let redis = RedisServer::start().expect("redis-server");
+    let url = redis.url();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store = watchword_store::open(&url).expect("store");
+    let corpus = Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Strip,
+    );
+    let png = watchword_captcha::demo::corpus()[0].png.clone();
+    // Five networks on two sites agree: the corpus learns "zebra" for the item.
+    let teach = |item: &str| {
+        runtime.block_on(async {
+            corpus::load(&corpus, store.as_ref(), [(item, None, png.as_slice())])
+                .await
+                .expect("item");
+            let vote = watchword_captcha::Vote {
+                item: item.to_owned(),
+                text: "zebra".to_owned(),
+            };
+            for (n, site) in ["shop", "blog", "shop", "blog", "shop"].iter().enumerate() {
+                let voter = format!("voter-{n}");
+                let ballot = Ballot {
+                    voter: &voter,
+                    site,
+                    sites_serving: 2,
+                    now: 1_800_000_000,
+                };
+                corpus
+                    .record(store.as_ref(), &vote, ballot)
+                    .await
+                    .expect("vote");
+            }
+        });
+    };
+    teach("word-1");
+    teach("word-2");
+
+    let list = watchword(&["captcha", "review", "--store", &url], None);
+    ok(&list);
+    let text = String::from_utf8_lossy(&list.stdout).into_owned();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["answer"], "zebra");
+    assert!(lines[0]["probation_until"].as_u64().is_some(), "{text}");
+    assert_eq!(
+        lines[0]["votes"][0],
+        serde_json::json!({"text": "zebra", "votes": 5})
+    );
+
+    let accepted = watchword(
+        &["captcha", "review", "--store", &url, "--accept", "word-1"],
+        None,
+    );
+    ok(&accepted);
+    assert_eq!(stdout_json(&accepted)["accepted"], "word-1");
+    let rejected = watchword(
+        &["captcha", "review", "--store", &url, "--reject", "word-2"],
+        None,
+    );
+    ok(&rejected);
+    assert_eq!(stdout_json(&rejected)["answer"], serde_json::Value::Null);
+
+    let items = runtime
+        .block_on(corpus.list(store.as_ref()))
+        .expect("items");
+    let one = items.iter().find(|i| i.id == "word-1").expect("word-1");
+    assert_eq!(
+        (one.answer.as_deref(), one.probation_until),
+        (Some("zebra"), None)
+    );
+    let two = items.iter().find(|i| i.id == "word-2").expect("word-2");
+    assert_eq!((two.answer.as_deref(), two.learned), (None, false));
+    let votes = runtime
+        .block_on(corpus.votes(store.as_ref(), "word-2"))
+        .expect("votes");
+    assert!(votes.is_empty(), "a rejected answer's votes are dropped");
+
+    let missing = watchword(
+        &["captcha", "review", "--store", &url, "--reject", "nope"],
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(1));
+}

@@ -11,9 +11,43 @@ fn votes(ballots: &[(&str, &str)]) -> Votes {
 }
 
 #[test]
-fn default_config_is_three_votes_at_three_quarters() {
+fn default_config_is_five_votes_at_three_quarters_from_two_sites() {
     let config = VoteConfig::default();
-    assert_eq!((config.min_votes(), config.threshold()), (3, 0.75));
+    assert_eq!(
+        (config.min_votes(), config.threshold(), config.min_sites()),
+        (5, 0.75, 2)
+    );
+}
+
+/// Three votes at three quarters, the mechanics the tests below look at.
+fn three() -> VoteConfig {
+    VoteConfig::new(3, 0.75).expect("valid")
+}
+
+#[test]
+fn where_there_are_several_sites_agreement_must_span_them() {
+    let config = three().with_min_sites(2).expect("valid");
+    let mut one_site = Votes::new();
+    for voter in ["v1", "v2", "v3", "v4"] {
+        one_site.record_on("zebra", voter, "shop");
+    }
+    assert_eq!(
+        one_site.consensus(&config, 3),
+        None,
+        "four voters of one site cannot teach a corpus that serves three"
+    );
+    assert_eq!(
+        one_site.consensus(&config, 1),
+        Some("zebra".to_owned()),
+        "a deployment of one site asks for one"
+    );
+    let mut spread = one_site.clone();
+    spread.record_on("zebra", "v5", "blog");
+    assert_eq!(spread.consensus(&config, 3), Some("zebra".to_owned()));
+    assert!(matches!(
+        three().with_min_sites(0),
+        Err(Error::VoteConfig { .. })
+    ));
 }
 
 #[test]
@@ -24,7 +58,7 @@ fn ignores_a_second_vote_by_the_same_voter() {
     assert!(!votes.record("london", "v1"));
     assert_eq!(votes.len(), 1);
     // Three votes by one voter never reach 3 votes.
-    assert_eq!(votes.consensus(&VoteConfig::default()), None);
+    assert_eq!(votes.consensus(&three(), 1), None);
 }
 
 #[test]
@@ -36,27 +70,30 @@ fn ignores_empty_votes() {
 
 #[test]
 fn normalises_votes() {
-    let config = VoteConfig::default();
+    let config = three();
     let votes = votes(&[("Crème", "v1"), ("CREME", "v2"), (" creme ", "v3")]);
-    assert_eq!(votes.consensus(&config).as_deref(), Some("creme"));
+    assert_eq!(votes.consensus(&config, 1).as_deref(), Some("creme"));
 }
 
 #[test]
 fn needs_min_votes() {
-    let config = VoteConfig::default();
-    assert_eq!(votes(&[("a", "v1"), ("a", "v2")]).consensus(&config), None);
+    let config = three();
     assert_eq!(
-        votes(&[("a", "v1"), ("a", "v2"), ("a", "v3")]).consensus(&config),
+        votes(&[("a", "v1"), ("a", "v2")]).consensus(&config, 1),
+        None
+    );
+    assert_eq!(
+        votes(&[("a", "v1"), ("a", "v2"), ("a", "v3")]).consensus(&config, 1),
         Some("a".to_owned())
     );
 }
 
 #[test]
 fn threshold_boundary() {
-    let config = VoteConfig::default();
+    let config = three();
     // 3 of 4 is exactly 0.75: agreed.
     let at = votes(&[("a", "v1"), ("a", "v2"), ("a", "v3"), ("b", "v4")]);
-    assert_eq!(at.consensus(&config), Some("a".to_owned()));
+    assert_eq!(at.consensus(&config, 1), Some("a".to_owned()));
     // 3 of 5 is 0.6: not agreed, although 3 votes agree.
     let below = votes(&[
         ("a", "v1"),
@@ -65,11 +102,11 @@ fn threshold_boundary() {
         ("b", "v4"),
         ("c", "v5"),
     ]);
-    assert_eq!(below.consensus(&config), None);
+    assert_eq!(below.consensus(&config, 1), None);
     // 4 of 6 is 0.67: still not agreed.
     let mut more = below.clone();
     assert!(more.record("a", "v6"));
-    assert_eq!(more.consensus(&config), None);
+    assert_eq!(more.consensus(&config, 1), None);
     // 4 of 5 is 0.8: agreed.
     let above = votes(&[
         ("a", "v1"),
@@ -78,18 +115,18 @@ fn threshold_boundary() {
         ("a", "v4"),
         ("b", "v5"),
     ]);
-    assert_eq!(above.consensus(&config), Some("a".to_owned()));
+    assert_eq!(above.consensus(&config, 1), Some("a".to_owned()));
 }
 
 #[test]
 fn strict_config() {
     let config = VoteConfig::new(2, 1.0).expect("valid");
     assert_eq!(
-        votes(&[("a", "v1"), ("a", "v2")]).consensus(&config),
+        votes(&[("a", "v1"), ("a", "v2")]).consensus(&config, 1),
         Some("a".to_owned())
     );
     assert_eq!(
-        votes(&[("a", "v1"), ("a", "v2"), ("b", "v3")]).consensus(&config),
+        votes(&[("a", "v1"), ("a", "v2"), ("b", "v3")]).consensus(&config, 1),
         None
     );
 }
