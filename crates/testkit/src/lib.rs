@@ -14,6 +14,7 @@
 
 #[cfg(feature = "browser")]
 pub mod browser;
+pub mod contract;
 pub mod http;
 mod rng;
 

@@ -32,7 +32,7 @@ impl Credentials {
 }
 
 pub(crate) struct Harness {
-    pub(crate) _redis: RedisServer,
+    pub(crate) redis: RedisServer,
     pub(crate) replicas: Vec<SocketAddr>,
     pub(crate) app: Credentials,
     pub(crate) portal: Credentials,
@@ -94,7 +94,7 @@ impl Harness {
             tokio::spawn(twoway.app().serve(listener, std::future::pending()));
         }
         Self {
-            _redis: redis,
+            redis,
             replicas: addrs,
             app: Credentials {
                 id: app.client.id,
