@@ -94,15 +94,15 @@ mod tests {
     const DOC: &str = r#"{"paths": {"/items/{id}": {"get": {"responses": {"200": {}, "404": {}, "default": {}}}}}}"#;
 
     fn metrics(statuses: &[u16]) -> String {
-        statuses
-            .iter()
-            .map(|status| {
-                format!(
-                    "watchword_http_requests_total{{surface=\"t\",route=\"/items/{{id}}\",method=\"GET\",status=\"{status}\"}} 1\n"
-                )
-            })
-            .collect::<String>()
-            + "watchword_http_requests_total{surface=\"t\",route=\"unmatched\",method=\"GET\",status=\"404\"} 2\n"
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for status in statuses {
+            let _ = writeln!(
+                out,
+                "watchword_http_requests_total{{surface=\"t\",route=\"/items/{{id}}\",method=\"GET\",status=\"{status}\"}} 1"
+            );
+        }
+        out + "watchword_http_requests_total{surface=\"t\",route=\"unmatched\",method=\"GET\",status=\"404\"} 2\n"
     }
 
     #[test]
