@@ -85,6 +85,11 @@ impl Harness {
         }
     }
 
+    /// Stops the servers' Redis (SIGKILL): every call that needs the store answers 503.
+    pub(crate) fn kill_store(&mut self) {
+        self.redis.kill().expect("kill redis");
+    }
+
     /// The milliseconds Redis keeps `key` for (`-2`: absent, `-1`: forever).
     pub(crate) fn ttl_ms(&self, key: &watchword_store::Key) -> i64 {
         self.redis

@@ -1,6 +1,7 @@
 //! The passkey surface over loopback, against a real `redis-server`.
 
 mod authenticator;
+mod contract;
 mod faults;
 mod flow;
 mod fuzz_corpus;
