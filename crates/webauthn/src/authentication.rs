@@ -25,7 +25,8 @@ impl RelyingParty {
     /// authenticator data parses without attested credential data; `rpIdHash` is the RP ID's
     /// (the AppID's, when the `appid` extension output is true and an AppID is configured); UP is
     /// set; UV is set if required; BS is not set without BE; BE is what was stored; the
-    /// signature verifies; the signature counter increased (or both are zero), or the
+    /// signature verifies (a stored P-256 or P-384 point is checked to be on its curve here,
+    /// by ring, rather than when the key is parsed); the signature counter increased (or both are zero), or the
     /// [`CounterPolicy`] reports instead.
     ///
     /// The challenge must be single-use: redeem it in the store before calling. Then store the
@@ -107,7 +108,7 @@ impl RelyingParty {
             None if allow_credentials.is_empty() => return Err(Error::MissingUserHandle),
             _ => {}
         }
-        let key = CoseKey::parse(&credential.public_key_cose)?;
+        let key = CoseKey::parse_stored(&credential.public_key_cose)?;
         if key.alg().id() != credential.alg {
             return Err(Error::InvalidCredential {
                 reason: "stored alg differs from the key's",
@@ -147,9 +148,7 @@ impl RelyingParty {
         let mut signed = Vec::with_capacity(response.authenticator_data.len() + 32);
         signed.extend_from_slice(&response.authenticator_data);
         signed.extend_from_slice(&client_data_hash);
-        if !key.verify(&signed, &response.signature) {
-            return Err(Error::BadSignature);
-        }
+        key.verify_stored(&signed, &response.signature)?;
 
         let (stored, found) = (credential.sign_count, auth_data.sign_count);
         let counter_increased = found > stored || (found == 0 && stored == 0);

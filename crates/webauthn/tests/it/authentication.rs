@@ -353,6 +353,48 @@ fn stored_credential_must_be_usable() {
 }
 
 #[test]
+fn a_stored_key_off_its_curve_is_named_as_such() {
+    // At sign-in ring checks the point before verifying (this crate's own check runs at
+    // registration); a refusal is then told apart from a wrong signature.
+    use crate::support::cbor::{bytes, int};
+    let rp = rp().build().unwrap();
+    for alg in [
+        CoseAlgorithm::Es256,
+        CoseAlgorithm::Es384,
+        CoseAlgorithm::Es512,
+    ] {
+        let (key, credential) = registered(alg);
+        let assertion = Assertion::new(&key, &credential);
+        let mut cose = key.cose_map();
+        cose.set(int(-3), bytes(vec![1; coordinate_len(alg)]));
+        let off_curve = Credential {
+            public_key_cose: cose.encode(),
+            ..credential.clone()
+        };
+        assert_eq!(
+            code(&rp, &assertion, &off_curve, &[]),
+            "point_not_on_curve",
+            "{alg}"
+        );
+        // The same key on its curve with a wrong signature is a bad signature.
+        let wrong = assertion.with(|a| a.signer = Some(TestKey::generate(alg)));
+        assert_eq!(
+            code(&rp, &wrong, &credential, &[]),
+            "bad_signature",
+            "{alg}"
+        );
+    }
+}
+
+fn coordinate_len(alg: CoseAlgorithm) -> usize {
+    match alg {
+        CoseAlgorithm::Es256 => 32,
+        CoseAlgorithm::Es384 => 48,
+        _ => 66,
+    }
+}
+
+#[test]
 fn signature_counter_rules() {
     let (key, mut credential) = registered(CoseAlgorithm::Es256);
     credential.sign_count = 10;
