@@ -151,6 +151,23 @@ fn flag(value: Option<&serde_json::Value>, name: &str) -> Result<bool, ApiError>
     }
 }
 
+/// `allowConditional`, which a payment may not set: under conditional mediation the user picks
+/// the passkey, and a payment must be confirmed by the identity it was asked of.
+fn allow_conditional(
+    value: Option<&serde_json::Value>,
+    spc: Option<&Spc>,
+) -> Result<bool, ApiError> {
+    let allow = flag(value, "allowConditional")?;
+    if allow && spc.is_some() {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            "allowConditional cannot be combined with isSPC: a payment is confirmed by its own identity",
+        ));
+    }
+    Ok(allow)
+}
+
 /// Parses and validates an initiate body.
 ///
 /// # Errors
@@ -241,16 +258,7 @@ pub fn parse_initiate(body: &[u8]) -> Result<Initiate, ApiError> {
     } else {
         None
     };
-    let allow_conditional = flag(raw.allow_conditional.as_ref(), "allowConditional")?;
-    if allow_conditional && spc.is_some() {
-        // Under conditional mediation the user picks the passkey; a payment must be confirmed
-        // by the identity it was asked of.
-        return Err(api_error(
-            StatusCode::BAD_REQUEST,
-            None,
-            "allowConditional cannot be combined with isSPC: a payment is confirmed by its own identity",
-        ));
-    }
+    let allow_conditional = allow_conditional(raw.allow_conditional.as_ref(), spc.as_ref())?;
     Ok(Initiate {
         identity_type,
         identity_value,

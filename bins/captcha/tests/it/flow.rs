@@ -231,6 +231,18 @@ async fn teach(
     None
 }
 
+/// Forty client networks, alternating between two sites.
+fn two_sites<'a>(shop: &'a Site, other: &'a Site) -> Vec<(String, &'a Site)> {
+    (0..40)
+        .map(|n| {
+            (
+                format!("198.51.100.{n}"),
+                if n % 2 == 0 { shop } else { other },
+            )
+        })
+        .collect()
+}
+
 /// A server without the per-client rate limits: these tests answer hundreds of challenges.
 async fn unlimited() -> Harness {
     let settings = watchword_captcha_server::Settings {
@@ -254,23 +266,16 @@ async fn votes_from_distinct_clients_on_several_sites_teach_the_corpus_on_probat
     let store = watchword_store::open(&h.redis.url()).expect("store");
     // Every client types "Zebra!" for the unknown word; five agreeing networks on both sites
     // make it known.
-    let voters: Vec<(String, &Site)> = (0..40)
-        .map(|n| {
-            (
-                format!("198.51.100.{n}"),
-                if n % 2 == 0 { &shop } else { &other },
-            )
-        })
-        .collect();
-    let voters: Vec<(&str, &Site)> = voters.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
+    let networks = two_sites(&shop, &other);
+    let voters: Vec<(&str, &Site)> = networks.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
     let learned = teach(&h, 400, "Zebra!", &voters).await.expect("learned");
     assert_eq!(learned.answer.as_deref(), Some("zebra"));
     assert!(learned.id.starts_with("demo-unknown-"));
-    let votes = corpus_of()
+    let ballots = corpus_of()
         .votes(store.as_ref(), &learned.id)
         .await
         .expect("votes");
-    assert_eq!(votes.len(), 5);
+    assert_eq!(ballots.len(), 5);
     let until = learned.probation_until.expect("on probation");
     assert_eq!(
         until,
@@ -307,15 +312,8 @@ async fn a_learned_answer_that_loses_its_consensus_on_probation_is_unlearned() {
     let h = unlimited().await;
     let (shop, other) = (h.shop.clone(), h.other.clone());
     let store = watchword_store::open(&h.redis.url()).expect("store");
-    let voters: Vec<(String, &Site)> = (0..40)
-        .map(|n| {
-            (
-                format!("198.51.100.{n}"),
-                if n % 2 == 0 { &shop } else { &other },
-            )
-        })
-        .collect();
-    let voters: Vec<(&str, &Site)> = voters.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
+    let networks = two_sites(&shop, &other);
+    let voters: Vec<(&str, &Site)> = networks.iter().map(|(ip, s)| (ip.as_str(), *s)).collect();
     let learned = teach(&h, 400, "Zebra!", &voters).await.expect("learned");
     // Real people read the word differently: their votes break the 75 % agreement.
     let honest: Vec<(String, &Site)> = (0..200)
