@@ -61,19 +61,25 @@
 //!   is refused (the U2F signature does not cover it). `android-key` needs `origin` generated
 //!   and `purpose` sign in the authorization lists ([`AndroidKeyPolicy`]); empty lists are
 //!   refused. `tpm` needs the AIK certificate's TPM manufacturer, model and version, but not a
-//!   manufacturer from any registry. SHA-1 (RS1, SHA-1 TPM names, SHA-1 certificates) is not
-//!   accepted. `android-safetynet` and `compound` are not supported.
-//! - **Client data** members this crate does not know are ignored, `tokenBinding` included
-//!   (Level 3 dropped token binding).
+//!   manufacturer from any registry. SHA-1 is accepted in one place only: a `tpm` statement
+//!   signed with RS1, which older TPMs (early Windows Hello) can only produce; SHA-1 TPM names
+//!   and SHA-1 certificates are refused, and RS1 is never a credential's algorithm. A critical
+//!   certificate policies extension (Microsoft's AIK certificates) is accepted when well
+//!   formed: no policy is required. `android-safetynet` and `compound` are not supported.
+//! - **Client data** members this crate does not know are ignored. `tokenBinding`, which
+//!   Level 3 dropped, must still have the Level 2 status `present` or `supported` when sent.
 //! - **Input**: the response JSON is limited to [`MAX_RESPONSE_LEN`] bytes; binary members
-//!   are unpadded base64url only; `id` must be the base64url of `rawId`; CBOR is decoded
+//!   are base64url, unpadded or with complete `=` padding (polyfills send both), and nothing
+//!   else; `id` must encode the same bytes as `rawId`; CBOR is decoded
 //!   strictly (definite lengths, no tags or floats, no duplicate keys, bounded depth); COSE
 //!   keys must be consistent and on their curve; RSA keys 2048 to 8192 bits.
 //!
 //! # Algorithms
 //!
-//! ES256, ES384, RS256, PS256 and EdDSA (Ed25519) through *ring*. Ed448 is refused with
-//! [`Error::Ed448Unsupported`]; ES512 and RS1 as [`Error::UnsupportedAlgorithm`].
+//! ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512 and EdDSA (Ed25519) through *ring*;
+//! ES512 (P-521), which ring lacks, through RustCrypto's `p521`. Ed448 is refused with
+//! [`Error::Ed448Unsupported`]; RS1 as a credential's algorithm with
+//! [`Error::UnsupportedAlgorithm`] (it verifies `tpm` attestation statements only).
 //!
 //! [WebAuthn Level 3]: https://www.w3.org/TR/webauthn-3/
 //! [Secure Payment Confirmation]: https://www.w3.org/TR/secure-payment-confirmation/
