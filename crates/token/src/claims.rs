@@ -6,6 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+
 use crate::encoding::{parse_members, Member};
 use crate::error::{Error, Part};
 
@@ -144,17 +146,29 @@ impl<T: DeserializeOwned> Claims<T> {
     /// Reads a claims set: a JSON object without repeated names, integer times, string
     /// `iss`/`sub`/`jti`, string-or-array `aud`.
     pub(crate) fn from_json(payload: &[u8]) -> Result<Self, Error> {
-        // One pass over the members: registered claims go to their slots (in `REGISTERED`
-        // order), the rest into the map `extra` is read from.
+        // Registered claims leave the members for their slots (in `REGISTERED` order); the
+        // members left are the map `extra` is read from, handed over without building one.
+        debug_assert_eq!(
+            REGISTERED,
+            ["exp", "nbf", "iat", "iss", "sub", "aud", "jti"]
+        );
+        let mut members = parse_members(payload, Part::Payload)?;
         let mut registered: [Option<Member<'_>>; 7] = Default::default();
-        let mut map = Map::new();
-        for (name, value) in parse_members(payload, Part::Payload)? {
-            match REGISTERED.iter().position(|claim| *claim == name) {
-                Some(slot) => registered[slot] = Some(value),
-                None => {
-                    map.insert(name.into_owned(), value.into_value());
-                }
-            }
+        // Where each registered claim was (names are unique: at most one member per slot).
+        let mut taken = [usize::MAX; 7];
+        for (index, (name, value)) in members.iter_mut().enumerate() {
+            let slot = match &**name {
+                "exp" => 0,
+                "nbf" => 1,
+                "iat" => 2,
+                "iss" => 3,
+                "sub" => 4,
+                "aud" => 5,
+                "jti" => 6,
+                _ => continue,
+            };
+            registered[slot] = Some(core::mem::replace(value, Member::Value(Value::Null)));
+            taken[slot] = index;
         }
         let [exp, nbf, iat, iss, sub, aud, jti] = registered;
         let exp = time_claim(exp, "exp")?.ok_or(Error::MissingExp)?;
@@ -164,9 +178,17 @@ impl<T: DeserializeOwned> Claims<T> {
         let sub = string_claim(sub, "sub")?;
         let jti = string_claim(jti, "jti")?;
         let aud = audience_claim(aud)?;
-        let extra = T::deserialize(Value::Object(map)).map_err(|err| Error::ExtraClaims {
-            reason: err.to_string(),
-        })?;
+        let rest = members
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| !taken.contains(index))
+            .map(|(_, (name, value))| (name.into_owned(), value.into_value()));
+        let mut map = MapDeserializer::new(rest);
+        let extra = T::deserialize(MapAccessDeserializer::new(&mut map))
+            .and_then(|extra| map.end().map(|()| extra))
+            .map_err(|err: serde_json::Error| Error::ExtraClaims {
+                reason: err.to_string(),
+            })?;
         Ok(Claims {
             exp,
             nbf,

@@ -3,6 +3,8 @@
 //!
 //! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::encoding::{
@@ -28,7 +30,8 @@ const EMBEDDED_KEY_PARAMS: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
 pub struct Header {
     alg: Algorithm,
     kid: Option<String>,
-    typ: Option<String>,
+    // A borrowed "JWT" when the header is one this crate writes (see `KNOWN_HEADERS`).
+    typ: Option<Cow<'static, str>>,
     cty: Option<String>,
 }
 
@@ -60,15 +63,29 @@ impl Header {
     ///
     /// [RFC 7515 §5.2]: https://www.rfc-editor.org/rfc/rfc7515#section-5.2
     fn from_members(members: Members<'_>) -> Result<Self, Error> {
-        let get = |name: &str| {
-            members
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value)
-        };
-        let alg = match get("alg") {
+        // One pass sorts the members into the parameters the rules read; the rules then run
+        // in their fixed order.
+        let (mut alg, mut crit, mut b64) = (None, false, None);
+        let mut embedded = [false; EMBEDDED_KEY_PARAMS.len()];
+        let (mut kid, mut typ, mut cty) = (None, None, None);
+        for (key, value) in members {
+            match &*key {
+                "alg" => alg = Some(value),
+                "crit" => crit = true,
+                "b64" => b64 = Some(value),
+                "kid" => kid = Some(("kid", value)),
+                "typ" => typ = Some(("typ", value)),
+                "cty" => cty = Some(("cty", value)),
+                name => {
+                    if let Some(at) = EMBEDDED_KEY_PARAMS.iter().position(|param| *param == name) {
+                        embedded[at] = true;
+                    }
+                }
+            }
+        }
+        let alg = match alg {
             None => return Err(Error::MissingAlg),
-            Some(Member::Str(name)) => Algorithm::from_header(name)?,
+            Some(Member::Str(name)) => Algorithm::from_header(&name)?,
             Some(Member::Value(_)) => {
                 return Err(Error::HeaderParamType {
                     name: "alg",
@@ -76,32 +93,21 @@ impl Header {
                 })
             }
         };
-        if get("crit").is_some() {
+        if crit {
             return Err(Error::Crit);
         }
-        if let Some(name) = EMBEDDED_KEY_PARAMS
-            .into_iter()
-            .find(|name| get(name).is_some())
-        {
-            return Err(Error::EmbeddedKey { name });
+        if let Some(at) = embedded.iter().position(|present| *present) {
+            return Err(Error::EmbeddedKey {
+                name: EMBEDDED_KEY_PARAMS[at],
+            });
         }
-        if get("b64").is_some_and(|b64| *b64 != Member::Value(Value::Bool(true))) {
+        if b64.is_some_and(|b64| b64 != Member::Value(Value::Bool(true))) {
             return Err(Error::UnencodedPayload);
-        }
-        let (mut kid, mut typ, mut cty) = (None, None, None);
-        for (key, value) in members {
-            let (name, slot) = match &*key {
-                "kid" => ("kid", &mut kid),
-                "typ" => ("typ", &mut typ),
-                "cty" => ("cty", &mut cty),
-                _ => continue,
-            };
-            *slot = Some((name, value));
         }
         Ok(Header {
             alg,
             kid: string_param(kid)?,
-            typ: string_param(typ)?,
+            typ: string_param(typ)?.map(Cow::Owned),
             cty: string_param(cty)?,
         })
     }
@@ -157,7 +163,43 @@ impl VerifiedJws {
 
 /// Headers up to this size are decoded on the stack (payloads, which the caller keeps or
 /// parses, go to the heap).
-const STACK_HEADER: usize = 256;
+const STACK_HEADER: usize = 192;
+
+/// The headers this crate writes for a JWT without `kid` (see [`jwt_header`]): their JSON and
+/// its base64url. A token whose header segment is one of these byte for byte has exactly that
+/// header, which passes every rule, so it is not decoded and parsed again.
+const KNOWN_HEADERS: [(Algorithm, &str, &[u8]); 3] = [
+    (
+        Algorithm::Hs256,
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"HS256","typ":"JWT"}"#,
+    ),
+    (
+        Algorithm::Hs512,
+        "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"HS512","typ":"JWT"}"#,
+    ),
+    (
+        Algorithm::EdDsa,
+        "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9",
+        br#"{"alg":"EdDSA","typ":"JWT"}"#,
+    ),
+];
+
+/// The header and its JSON, from [`KNOWN_HEADERS`] or decoded and checked.
+fn read_header(segment: &str) -> Result<(Header, Decoded<STACK_HEADER>), Error> {
+    if let Some(&(alg, _, json)) = KNOWN_HEADERS.iter().find(|known| known.1 == segment) {
+        let header = Header {
+            alg,
+            kid: None,
+            typ: Some(Cow::Borrowed("JWT")),
+            cty: None,
+        };
+        return Ok((header, Decoded::Static(json)));
+    }
+    let json = b64_decode_small(segment, Part::Header)?;
+    Ok((Header::from_json(&json)?, json))
+}
 
 /// A token that passed every structural and header rule but whose signature is not yet checked.
 pub(crate) struct Parsed<'a> {
@@ -222,8 +264,7 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, Error> {
             found: token.split('.').count(),
         });
     };
-    let header_json = b64_decode_small(header_b64, Part::Header)?;
-    let header = Header::from_json(&header_json)?;
+    let (header, header_json) = read_header(header_b64)?;
     let payload = b64_decode(payload_b64, Part::Payload)?;
     let signature = b64_decode_small(signature_b64, Part::Signature)?;
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
@@ -286,4 +327,20 @@ pub(crate) fn jwt_header(alg: Algorithm, kid: Option<&str>) -> Vec<u8> {
     }
     header.push_str(r#","typ":"JWT"}"#);
     header.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::b64_encode;
+
+    #[test]
+    fn known_headers_are_what_this_crate_writes() {
+        for (alg, segment, json) in KNOWN_HEADERS {
+            assert_eq!(jwt_header(alg, None), json);
+            assert_eq!(b64_encode(json), segment);
+            let parsed = Header::from_json(json).expect("a valid header");
+            assert_eq!(read_header(segment).map(|(header, _)| header), Ok(parsed));
+        }
+    }
 }
