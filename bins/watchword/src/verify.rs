@@ -72,7 +72,8 @@ fn now() -> UnixTime {
 /// Either the signature check of a whole key ring or of one secret.
 enum Verifier {
     Ring(KeyRing),
-    Secret(VerifyingKey),
+    // Boxed: an HMAC key carries its pre-keyed state, far larger than a ring.
+    Secret(Box<VerifyingKey>),
 }
 
 fn jwt(args: &JwtArgs) -> Result<Verdict, Usage> {
@@ -114,7 +115,7 @@ fn jwt(args: &JwtArgs) -> Result<Verdict, Usage> {
             HmacAlg::Hs512 => HmacKey::hs512(&secret),
         }
         .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
-        Verifier::Secret(key.into())
+        Verifier::Secret(Box::new(key.into()))
     } else {
         return Err(Usage(
             "give --jwks FILE, or --secret-file FILE with --alg".into(),

@@ -77,7 +77,7 @@
 //! # Algorithms
 //!
 //! ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512 and EdDSA (Ed25519) through *ring*;
-//! ES512 (P-521), which ring lacks, through RustCrypto's `p521`. Ed448 is refused with
+//! ES512 (P-521), which ring lacks, through the RustCrypto `p521` crate. Ed448 is refused with
 //! [`Error::Ed448Unsupported`]; RS1 as a credential's algorithm with
 //! [`Error::UnsupportedAlgorithm`] (it verifies `tpm` attestation statements only).
 //!
