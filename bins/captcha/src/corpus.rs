@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use rand_core::{CryptoRngCore, RngCore};
 use serde::{Deserialize, Serialize};
 use watchword_captcha::{normalize, Punctuation, Transcription, Vote, VoteConfig, Votes};
-use watchword_http::ApiError;
+use watchword_http::{ApiError, UnixTime};
 use watchword_store::{Key, Store, Table};
 
 use crate::SURFACE;
@@ -49,9 +49,9 @@ pub struct Item {
     /// Whether the answer was learned from votes rather than imported (or accepted).
     #[serde(default)]
     pub learned: bool,
-    /// Until when (Unix seconds) a learned answer is on probation.
+    /// Until when a learned answer is on probation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probation_until: Option<u64>,
+    pub probation_until: Option<UnixTime>,
     /// The image's media type.
     pub content_type: String,
 }
@@ -166,7 +166,7 @@ impl Corpus {
     ///
     /// # Errors
     /// `503` when the store is down and no index was loaded yet.
-    pub async fn index(&self, store: &dyn Store, now: u64) -> Result<Arc<Index>, ApiError> {
+    pub async fn index(&self, store: &dyn Store, now: UnixTime) -> Result<Arc<Index>, ApiError> {
         let cached = self.index.lock().map_err(|_| ApiError::internal())?.clone();
         if let Some((at, index)) = &cached {
             if at.elapsed() < REFRESH {
@@ -357,7 +357,7 @@ impl Corpus {
             (None, Some(consensus)) => {
                 item.answer = Some(consensus.clone());
                 item.learned = true;
-                item.probation_until = Some(ballot.now + PROBATION.as_secs());
+                item.probation_until = Some(ballot.now.plus(PROBATION.as_secs()));
                 self.write(store, &item).await?;
                 self.invalidate();
                 Ok(Some(consensus))
@@ -438,8 +438,8 @@ pub struct Ballot<'a> {
     pub site: &'a str,
     /// How many sites the deployment serves (agreement must span several where there are).
     pub sites_serving: usize,
-    /// Unix seconds.
-    pub now: u64,
+    /// When it was cast.
+    pub now: UnixTime,
 }
 
 /// Loads `items` (id, known answer, image) into the corpus, for the demo and for tests.

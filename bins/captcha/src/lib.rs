@@ -220,7 +220,7 @@ impl Captcha {
             voter: &voter[..32],
             site,
             sites_serving,
-            now,
+            now: UnixTime(now),
         };
         self.corpus.record(store, vote, ballot).await?;
         Ok(())
@@ -238,7 +238,7 @@ impl Captcha {
     ) -> Result<Puzzle, ApiError> {
         let store = self.store.as_ref();
         if kind != Kind::ProofOfWork {
-            let index = self.corpus.index(store, now).await?;
+            let index = self.corpus.index(store, UnixTime(now)).await?;
             return index
                 .draw(self.settings.punctuation, &mut rand_core::OsRng)
                 .map(Puzzle::Transcription)
@@ -753,7 +753,11 @@ fn token_error(code: &'static str, message: impl Into<String>) -> ApiError {
 ///
 /// # Errors
 /// `401` with the code of the broken rule.
-pub fn verify_partner_token(site: &Site, token: &str, now: u64) -> Result<PartnerClaims, ApiError> {
+pub fn verify_partner_token(
+    site: &Site,
+    token: &str,
+    now: UnixTime,
+) -> Result<PartnerClaims, ApiError> {
     let validation = Validation::new()
         .leeway(TOKEN_LEEWAY_SECS)
         .issuer(site.id.clone())
@@ -771,19 +775,19 @@ pub fn verify_partner_token(site: &Site, token: &str, now: u64) -> Result<Partne
     let verified = match key(true)?.verify::<serde_json::Map<String, serde_json::Value>>(
         token,
         &validation,
-        UnixTime(now),
+        now,
     ) {
         Err(watchword_token::Error::AlgMismatch {
             found: watchword_token::Algorithm::Hs256,
             ..
-        }) => key(false)?.verify(token, &validation, UnixTime(now)),
+        }) => key(false)?.verify(token, &validation, now),
         other => other,
     };
     let claims = verified.map_err(|error| match error {
         watchword_token::Error::Expired { .. } => token_error("token_expired", error.to_string()),
         other => token_error("invalid_token", other.to_string()),
     })?;
-    if claims.exp.0.saturating_sub(now) > MAX_TOKEN_SECS {
+    if claims.exp.seconds_since(now) > MAX_TOKEN_SECS {
         return Err(token_error(
             "token_lifetime",
             format!("exp is more than {MAX_TOKEN_SECS} seconds ahead"),
@@ -816,7 +820,7 @@ async fn check(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
             )
         })?;
     let now = state.clock.now().0;
-    let claims = verify_partner_token(&site, token, now)?;
+    let claims = verify_partner_token(&site, token, UnixTime(now))?;
     state.limit(&CHECK_PER_SITE, &site.id).await?;
     if claims.sub.as_deref() != Some(id) {
         return Err(token_error(

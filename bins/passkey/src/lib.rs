@@ -31,6 +31,7 @@ use watchword_http::{
 };
 pub use watchword_http::{system_clock, Clock};
 use watchword_store::{Key, Store, MAX_TTL};
+use watchword_token::UnixTime;
 
 pub mod ceremony;
 pub mod device;
@@ -229,7 +230,7 @@ impl PasskeyService {
         let fresh = records::Identity {
             user_handle: random_token(&mut rand_core::OsRng, 32),
             user_id: format!("usr_{}", random_token(&mut rand_core::OsRng, 12)),
-            pending_until: Some(now + REQUEST_SECS),
+            pending_until: Some(UnixTime(now + REQUEST_SECS)),
         };
         if self
             .store
@@ -320,7 +321,7 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
     // A request of an identity still waiting for its first passkey ends with that binding.
     let expires_at = identity
         .pending_until
-        .map_or(now + REQUEST_SECS, |until| until.min(now + REQUEST_SECS));
+        .map_or(now + REQUEST_SECS, |until| until.0.min(now + REQUEST_SECS));
     if expires_at <= now + MIN_REQUEST_SECS {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -364,11 +365,11 @@ async fn initiate(state: Arc<PasskeyService>, request: Request) -> Result<Respon
         challenge: random_token(&mut rand_core::OsRng, 32),
         spc: body.spc,
         allow_conditional: body.allow_conditional,
-        created_at: now,
-        expires_at,
+        created_at: UnixTime(now),
+        expires_at: UnixTime(expires_at),
     };
     let key = records::request_key(&request_id)?;
-    let ttl = ttl(record.expires_at, now);
+    let ttl = ttl(expires_at, now);
     if !store_records::write_back(
         state.store.as_ref(),
         &key,
@@ -451,7 +452,7 @@ async fn open_request(
         .await?
         .ok_or_else(request_not_found)?;
     let lifecycle: Lifecycle = store_records::decode(&stored.value, "request")?;
-    let record = lifecycle.check_open(now).map_err(refused)?;
+    let record = lifecycle.check_open(UnixTime(now)).map_err(refused)?;
     if let Some(app_id) = request.header("x-otpless-appid") {
         let client = state
             .clients
@@ -477,7 +478,9 @@ async fn options(state: Arc<PasskeyService>, request: Request) -> Result<Respons
     let id = request.param("requestId")?;
     let (key, lifecycle) = open_request(&state, &request, id, now).await?;
     let conditional = request.query("mediation").as_deref() == Some("conditional");
-    let mut transition = lifecycle.options(conditional, now).map_err(refused)?;
+    let mut transition = lifecycle
+        .options(conditional, UnixTime(now))
+        .map_err(refused)?;
     if transition.changed {
         // The first conditional call: remembered, so the completion may pick any passkey.
         transition.state = store_records::transact(
@@ -486,8 +489,10 @@ async fn options(state: Arc<PasskeyService>, request: Request) -> Result<Respons
             "request",
             |stored: Option<Lifecycle>| {
                 let stored = stored.ok_or_else(request_not_found)?;
-                let ttl = ttl(stored.request().expires_at, now);
-                let next = stored.options(conditional, now).map_err(refused)?;
+                let ttl = ttl(stored.request().expires_at.0, now);
+                let next = stored
+                    .options(conditional, UnixTime(now))
+                    .map_err(refused)?;
                 let change = if next.changed {
                     Change::Put(next.state.clone(), ttl)
                 } else {
@@ -515,7 +520,7 @@ async fn options(state: Arc<PasskeyService>, request: Request) -> Result<Respons
             })
         })
         .collect();
-    let timeout_ms = record.expires_at.saturating_sub(now) * 1000;
+    let timeout_ms = record.expires_at.seconds_since(UnixTime(now)) * 1000;
     let hints: Vec<&str> = match record.attachment {
         Attachment::All => vec![],
         Attachment::Platform => vec!["client-device"],
@@ -719,8 +724,10 @@ async fn redeem(
 ) -> Result<(), ApiError> {
     store_records::transact(store, key, "request", |stored: Option<Lifecycle>| {
         let stored = stored.ok_or_else(request_not_found)?;
-        let ttl = ttl(stored.request().expires_at, now);
-        let next = stored.complete(completion, now).map_err(refused)?;
+        let ttl = ttl(stored.request().expires_at.0, now);
+        let next = stored
+            .complete(completion, UnixTime(now))
+            .map_err(refused)?;
         Ok((Change::Put(next, ttl), ()))
     })
     .await

@@ -25,6 +25,7 @@
 //! - a completion runs the ceremony the request was initiated for ([`Refused::WrongCeremony`]).
 
 use serde::{Deserialize, Serialize};
+use watchword_token::UnixTime;
 
 use crate::requests::{Attachment, IdentityType, Spc};
 
@@ -83,10 +84,10 @@ pub struct Request {
     /// Whether the backend allowed conditional mediation at initiate (never with `spc`).
     #[serde(default)]
     pub allow_conditional: bool,
-    /// Unix seconds.
-    pub created_at: u64,
-    /// Unix seconds; the request is refused at and after.
-    pub expires_at: u64,
+    /// When it was initiated.
+    pub created_at: UnixTime,
+    /// The request is refused at and after.
+    pub expires_at: UnixTime,
 }
 
 /// A request waiting for its ceremony.
@@ -105,7 +106,7 @@ pub struct Pending {
 pub struct Completed {
     request: Request,
     /// Unix seconds.
-    completed_at: u64,
+    completed_at: UnixTime,
 }
 
 /// A request, as the store keeps it: serde, tagged by `"state"` (`"pending"`, `"completed"`).
@@ -126,10 +127,10 @@ pub enum Refused {
     Completed,
     /// The request expired at `expires_at`; it is `now`.
     Expired {
-        /// Unix seconds.
-        expires_at: u64,
-        /// Unix seconds.
-        now: u64,
+        /// When it expired.
+        expires_at: UnixTime,
+        /// The time of the refused call.
+        now: UnixTime,
     },
     /// Conditional mediation on a registration: there is no passkey to pick yet.
     ConditionalRegistration,
@@ -209,7 +210,7 @@ impl Lifecycle {
     ///
     /// # Errors
     /// [`Refused::Completed`], [`Refused::Expired`].
-    pub fn check_open(&self, now: u64) -> Result<&Request, Refused> {
+    pub fn check_open(&self, now: UnixTime) -> Result<&Request, Refused> {
         match self {
             Lifecycle::Completed(_) => Err(Refused::Completed),
             Lifecycle::Pending(state) if now >= state.request.expires_at => Err(Refused::Expired {
@@ -239,7 +240,7 @@ impl Lifecycle {
     /// # Errors
     /// [`Refused::Completed`], [`Refused::Expired`], [`Refused::ConditionalRegistration`],
     /// [`Refused::ConditionalNotAllowed`].
-    pub fn options(self, conditional: bool, now: u64) -> Result<Transition, Refused> {
+    pub fn options(self, conditional: bool, now: UnixTime) -> Result<Transition, Refused> {
         self.check_open(now)?;
         let Lifecycle::Pending(mut state) = self else {
             return Err(Refused::Completed);
@@ -268,7 +269,7 @@ impl Lifecycle {
     /// # Errors
     /// [`Refused::Completed`], [`Refused::Expired`], [`Refused::WrongCeremony`],
     /// [`Refused::TooManyPasskeys`], [`Refused::OtherUsersPasskey`].
-    pub fn complete(self, completion: Completion<'_>, now: u64) -> Result<Lifecycle, Refused> {
+    pub fn complete(self, completion: Completion<'_>, now: UnixTime) -> Result<Lifecycle, Refused> {
         self.check_open(now)?;
         let ceremony = self.request().ceremony;
         match (ceremony, completion) {

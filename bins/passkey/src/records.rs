@@ -104,7 +104,7 @@ pub struct Identity {
     /// lifetime). `None` once the user has a passkey: the binding then lives as long as the
     /// user record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending_until: Option<u64>,
+    pub pending_until: Option<watchword_token::UnixTime>,
 }
 
 /// The key of an identity (see [`identity_field`]).

@@ -278,12 +278,12 @@ async fn votes_from_distinct_clients_on_several_sites_teach_the_corpus_on_probat
     assert_eq!(ballots.len(), 5);
     let until = learned.probation_until.expect("on probation");
     assert_eq!(
-        until,
+        until.0,
         h.now() + watchword_captcha_server::corpus::PROBATION.as_secs()
     );
     // On probation the word is asked again, never as a control.
     let index = corpus_of()
-        .index(store.as_ref(), h.now())
+        .index(store.as_ref(), watchword_http::UnixTime(h.now()))
         .await
         .expect("index");
     assert!(index.is_unknown(&learned.id));

@@ -4,8 +4,9 @@ use watchword_passkey_server::lifecycle::{
     check_room, Ceremony, Completion, Lifecycle, Refused, Request, MAX_PASSKEYS,
 };
 use watchword_passkey_server::requests::{Attachment, IdentityType};
+use watchword_token::UnixTime;
 
-const NOW: u64 = 1_800_000_000;
+const NOW: UnixTime = UnixTime(1_800_000_000);
 const USER: &str = "handle-of-ada";
 
 fn request(ceremony: Ceremony) -> Lifecycle {
@@ -29,7 +30,7 @@ fn request_of(ceremony: Ceremony) -> Request {
         spc: None,
         allow_conditional: true,
         created_at: NOW,
-        expires_at: NOW + 300,
+        expires_at: NOW.plus(300),
     }
 }
 
@@ -45,18 +46,18 @@ const REGISTER: Completion<'static> = Completion::Registration { held: 0 };
 #[test]
 fn a_registration_completes_once() {
     let state = request(Ceremony::Registration);
-    let options = state.options(false, NOW + 1).expect("open");
+    let options = state.options(false, NOW.plus(1)).expect("open");
     assert!(!options.changed);
     let completed = reload(&options.state)
-        .complete(REGISTER, NOW + 2)
+        .complete(REGISTER, NOW.plus(2))
         .expect("completed");
     assert_eq!(completed.request().ceremony, Ceremony::Registration);
     assert_eq!(
-        reload(&completed).complete(REGISTER, NOW + 3),
+        reload(&completed).complete(REGISTER, NOW.plus(3)),
         Err(Refused::Completed)
     );
     assert_eq!(
-        completed.check_open(NOW + 3).err(),
+        completed.check_open(NOW.plus(3)).err(),
         Some(Refused::Completed)
     );
 }
@@ -64,10 +65,10 @@ fn a_registration_completes_once() {
 #[test]
 fn options_after_completion_are_refused() {
     let completed = request(Ceremony::Authentication)
-        .complete(SIGN_IN, NOW + 1)
+        .complete(SIGN_IN, NOW.plus(1))
         .expect("completed");
     assert_eq!(
-        completed.options(false, NOW + 2).err(),
+        completed.options(false, NOW.plus(2)).err(),
         Some(Refused::Completed)
     );
 }
@@ -75,14 +76,16 @@ fn options_after_completion_are_refused() {
 #[test]
 fn conditional_options_are_remembered_once() {
     let first = request(Ceremony::Authentication)
-        .options(true, NOW + 1)
+        .options(true, NOW.plus(1))
         .expect("open");
     assert!(first.changed);
     assert!(first.state.is_conditional());
-    let again = reload(&first.state).options(true, NOW + 2).expect("open");
+    let again = reload(&first.state)
+        .options(true, NOW.plus(2))
+        .expect("open");
     assert!(!again.changed);
     // A later call without mediation keeps what the first one allowed.
-    let plain = again.state.options(false, NOW + 3).expect("open");
+    let plain = again.state.options(false, NOW.plus(3)).expect("open");
     assert!(!plain.changed);
     assert!(plain.state.is_conditional());
 }
@@ -93,10 +96,10 @@ fn conditional_options_need_the_backends_consent_and_never_serve_a_payment() {
         allow_conditional: false,
         ..request_of(Ceremony::Authentication)
     };
-    let refused = Lifecycle::new(without.clone()).options(true, NOW + 1);
+    let refused = Lifecycle::new(without.clone()).options(true, NOW.plus(1));
     assert_eq!(refused.err(), Some(Refused::ConditionalNotAllowed));
     assert!(
-        Lifecycle::new(without).options(false, NOW + 1).is_ok(),
+        Lifecycle::new(without).options(false, NOW.plus(1)).is_ok(),
         "modal mediation needs no consent"
     );
 
@@ -109,7 +112,7 @@ fn conditional_options_need_the_backends_consent_and_never_serve_a_payment() {
         spc: Some(spc),
         ..request_of(Ceremony::Authentication)
     };
-    let refused = Lifecycle::new(payment).options(true, NOW + 1);
+    let refused = Lifecycle::new(payment).options(true, NOW.plus(1));
     assert_eq!(
         refused.err(),
         Some(Refused::ConditionalNotAllowed),
@@ -119,7 +122,7 @@ fn conditional_options_need_the_backends_consent_and_never_serve_a_payment() {
 
 #[test]
 fn conditional_options_on_a_registration_are_refused() {
-    let refused = request(Ceremony::Registration).options(true, NOW + 1);
+    let refused = request(Ceremony::Registration).options(true, NOW.plus(1));
     assert_eq!(refused.err(), Some(Refused::ConditionalRegistration));
 }
 
@@ -134,15 +137,15 @@ fn another_users_passkey_needs_conditional_mediation() {
         Err(Refused::OtherUsersPasskey)
     );
     assert_eq!(
-        state.clone().complete(other, NOW + 1),
+        state.clone().complete(other, NOW.plus(1)),
         Err(Refused::OtherUsersPasskey)
     );
     // The user's own passkey needs no mediation.
-    assert!(state.clone().complete(SIGN_IN, NOW + 1).is_ok());
+    assert!(state.clone().complete(SIGN_IN, NOW.plus(1)).is_ok());
     // With conditional mediation the user picked it.
-    let conditional = state.options(true, NOW + 1).expect("open").state;
+    let conditional = state.options(true, NOW.plus(1)).expect("open").state;
     assert_eq!(conditional.check_signer("handle-of-bob"), Ok(()));
-    assert!(conditional.complete(other, NOW + 2).is_ok());
+    assert!(conditional.complete(other, NOW.plus(2)).is_ok());
 }
 
 #[test]
@@ -150,7 +153,7 @@ fn registering_past_the_cap_is_refused() {
     let state = request(Ceremony::Registration);
     let full = Completion::Registration { held: MAX_PASSKEYS };
     assert_eq!(
-        state.clone().complete(full, NOW + 1),
+        state.clone().complete(full, NOW.plus(1)),
         Err(Refused::TooManyPasskeys)
     );
     assert_eq!(check_room(MAX_PASSKEYS), Err(Refused::TooManyPasskeys));
@@ -158,26 +161,26 @@ fn registering_past_the_cap_is_refused() {
     let last = Completion::Registration {
         held: MAX_PASSKEYS - 1,
     };
-    assert!(state.complete(last, NOW + 1).is_ok());
+    assert!(state.complete(last, NOW.plus(1)).is_ok());
 }
 
 #[test]
 fn an_expired_request_is_refused() {
     let expired = Refused::Expired {
-        expires_at: NOW + 300,
-        now: NOW + 300,
+        expires_at: NOW.plus(300),
+        now: NOW.plus(300),
     };
     // One second before the expiry instant it is still open.
     assert!(request(Ceremony::Authentication)
-        .complete(SIGN_IN, NOW + 299)
+        .complete(SIGN_IN, NOW.plus(299))
         .is_ok());
     assert_eq!(
-        request(Ceremony::Authentication).complete(SIGN_IN, NOW + 300),
+        request(Ceremony::Authentication).complete(SIGN_IN, NOW.plus(300)),
         Err(expired)
     );
     assert_eq!(
         request(Ceremony::Authentication)
-            .options(false, NOW + 300)
+            .options(false, NOW.plus(300))
             .err(),
         Some(expired)
     );
@@ -186,13 +189,13 @@ fn an_expired_request_is_refused() {
 #[test]
 fn a_completion_of_the_other_ceremony_is_refused() {
     assert_eq!(
-        request(Ceremony::Authentication).complete(REGISTER, NOW + 1),
+        request(Ceremony::Authentication).complete(REGISTER, NOW.plus(1)),
         Err(Refused::WrongCeremony {
             expected: Ceremony::Authentication
         })
     );
     assert_eq!(
-        request(Ceremony::Registration).complete(SIGN_IN, NOW + 1),
+        request(Ceremony::Registration).complete(SIGN_IN, NOW.plus(1)),
         Err(Refused::WrongCeremony {
             expected: Ceremony::Registration
         })
@@ -205,7 +208,7 @@ fn stored_states_are_tagged_and_strict() {
     assert_eq!(pending["state"], "pending");
     assert_eq!(pending["conditional"], false);
     let completed = request(Ceremony::Registration)
-        .complete(REGISTER, NOW + 1)
+        .complete(REGISTER, NOW.plus(1))
         .expect("completed");
     let json = serde_json::to_value(&completed).expect("serializes");
     assert_eq!(json["state"], "completed");

@@ -229,7 +229,7 @@ fn learned_answers_are_reviewed_accepted_and_rejected() {
                     voter: &voter,
                     site,
                     sites_serving: 2,
-                    now: 1_800_000_000,
+                    now: watchword_http::UnixTime(1_800_000_000),
                 };
                 corpus
                     .record(store.as_ref(), &vote, ballot)
