@@ -108,6 +108,28 @@ fn require_program(program: &str, package: &str, apt_updated: &mut bool) -> Resu
     Ok(())
 }
 
+/// Installs the test kit's npm packages (`crates/testkit/node`, pinned by its lock file) when
+/// `node_modules` is missing or older than `package-lock.json`. npm writes
+/// `node_modules/.package-lock.json` last in every install, so its age is the install's.
+fn node_modules() -> Result<()> {
+    let dir = root().join("crates/testkit/node");
+    let lock = dir.join("package-lock.json");
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified());
+    let locked = modified(&lock).with_context(|| format!("reading {}", lock.display()))?;
+    if modified(&dir.join("node_modules/.package-lock.json")).is_ok_and(|at| at >= locked) {
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.current_dir(root()).args([
+        "ci",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        "crates/testkit/node",
+    ]);
+    run(npm).context("could not install the test kit's npm packages")
+}
+
 /// The crates that do no IO (ARCHITECTURE.md); each has a clippy.toml with the same
 /// disallowed clocks and OS randomness.
 const PURE_CRATES: [&str; 6] = [
@@ -125,6 +147,9 @@ fn test(args: &[String]) -> Result<()> {
     require_program("redis-server", "redis-server", &mut apt_updated)?;
     require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
     require_program("chromium", "chromium", &mut apt_updated)?;
+    require_program("node", "nodejs", &mut apt_updated)?;
+    require_program("npm", "npm", &mut apt_updated)?;
+    node_modules()?;
     if !root().join("../shared/vectors").is_dir() {
         eprintln!("xtask: ../shared/vectors is absent; tests that need published vectors will say so and skip");
     }

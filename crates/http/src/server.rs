@@ -70,6 +70,7 @@ pub struct App<S> {
     limits: Limits,
     trust_forwarded: bool,
     cors_request_headers: &'static str,
+    cors_credentials: bool,
     prefixes: Prefixes,
     max_connections: usize,
     admin_listener: bool,
@@ -113,6 +114,7 @@ impl<S: Send + Sync + 'static> App<S> {
             limits: Limits::default(),
             trust_forwarded: false,
             cors_request_headers: CORS_REQUEST_HEADERS,
+            cors_credentials: false,
             prefixes: Prefixes::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             admin_listener: false,
@@ -192,6 +194,15 @@ impl<S: Send + Sync + 'static> App<S> {
     #[must_use]
     pub fn cors_request_headers(mut self, headers: &'static str) -> Self {
         self.cors_request_headers = headers;
+        self
+    }
+
+    /// Lets the origins that CORS routes allow send credentials (cookies): answers them with
+    /// `Access-Control-Allow-Credentials: true`. For a surface whose browser calls carry its
+    /// own session cookie from sibling sites; the origins are always named, never `*`.
+    #[must_use]
+    pub fn cors_credentials(mut self, allow: bool) -> Self {
+        self.cors_credentials = allow;
         self
     }
 
@@ -377,7 +388,7 @@ impl<S: Send + Sync + 'static> App<S> {
                     Err(error) => error.into_response(),
                 };
                 if let Some(origin) = cors_origin {
-                    set_allow_origin(response.headers_mut(), &origin);
+                    set_allow_origin(response.headers_mut(), &origin, self.cors_credentials);
                 }
                 (pattern, response)
             }
@@ -434,7 +445,7 @@ impl<S: Send + Sync + 'static> App<S> {
             .collect::<Vec<_>>()
             .join(", ");
         let headers = response.headers_mut();
-        set_allow_origin(headers, &origin);
+        set_allow_origin(headers, &origin, self.cors_credentials);
         headers.insert(
             ACCESS_CONTROL_ALLOW_METHODS,
             HeaderValue::from_str(&methods).unwrap_or(HeaderValue::from_static("GET")),
@@ -751,9 +762,15 @@ fn origin_refused(origin: &str) -> Response {
     ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response()
 }
 
-fn set_allow_origin(headers: &mut http::HeaderMap, origin: &str) {
+fn set_allow_origin(headers: &mut http::HeaderMap, origin: &str, credentials: bool) {
     if let Ok(value) = HeaderValue::from_str(origin) {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    if credentials {
+        headers.insert(
+            http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
     }
     headers.append(VARY, HeaderValue::from_static("Origin"));
 }

@@ -21,6 +21,7 @@ pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
 pub struct CookieOptions {
     domain: Option<String>,
     max_age: u64,
+    secure: bool,
 }
 
 impl CookieOptions {
@@ -30,7 +31,22 @@ impl CookieOptions {
         CookieOptions {
             domain: None,
             max_age,
+            secure: true,
         }
+    }
+
+    /// Leaves out `Secure`, so that the cookie also travels over plain HTTP. Only for an auth
+    /// host on `http://localhost` during development: anywhere else the cookie would be
+    /// readable on the network.
+    #[must_use]
+    pub fn without_secure(mut self) -> Self {
+        self.secure = false;
+        self
+    }
+
+    /// Returns the cookie's `Max-Age`, in seconds.
+    pub fn max_age(&self) -> u64 {
+        self.max_age
     }
 
     /// Shares the cookie with every subdomain of `domain` (`example.com` → `Domain=example.com`),
@@ -55,21 +71,28 @@ impl CookieOptions {
     /// Returns the `Set-Cookie` value that stores `token`: `HttpOnly`, `Secure`,
     /// `SameSite=Lax`, `Path=/`.
     pub fn set_cookie(&self, token: &str) -> String {
-        self.render(token, self.max_age)
+        self.render(SESSION_COOKIE, token, self.max_age)
     }
 
     /// Returns the `Set-Cookie` value that deletes the cookie (same attributes, `Max-Age=0`).
     pub fn clear_cookie(&self) -> String {
-        self.render("", 0)
+        self.render(SESSION_COOKIE, "", 0)
     }
 
-    fn render(&self, value: &str, max_age: u64) -> String {
-        let mut cookie = format!("{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}");
+    /// Returns a `Set-Cookie` value for another cookie of the auth host (`name`, with the same
+    /// attributes as the session cookie), which `value` must be safe for: the caller's own
+    /// token characters (base64url, hex), never user input.
+    pub fn render(&self, name: &str, value: &str, max_age: u64) -> String {
+        let mut cookie = format!("{name}={value}; Path=/; Max-Age={max_age}");
         if let Some(domain) = &self.domain {
             cookie.push_str("; Domain=");
             cookie.push_str(domain);
         }
-        cookie.push_str("; HttpOnly; Secure; SameSite=Lax");
+        cookie.push_str(if self.secure {
+            "; HttpOnly; Secure; SameSite=Lax"
+        } else {
+            "; HttpOnly; SameSite=Lax"
+        });
         cookie
     }
 }
@@ -99,6 +122,12 @@ mod tests {
         assert_eq!(
             CookieOptions::new(1).clear_cookie(),
             "oc_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"
+        );
+        assert_eq!(
+            CookieOptions::new(5)
+                .without_secure()
+                .render("oc_browser", "b", 5),
+            "oc_browser=b; Path=/; Max-Age=5; HttpOnly; SameSite=Lax"
         );
         assert!(CookieOptions::new(1).domain("a.com; Secure").is_err());
         assert!(CookieOptions::new(1).domain("a.com;x").is_err());

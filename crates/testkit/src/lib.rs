@@ -7,6 +7,9 @@
 //!
 //! Each fuzz target's seed corpus is committed under `fuzz/seeds/<target>/`; the crates' tests
 //! replay it through the same harness the fuzzer runs.
+//!
+//! [`node`] starts real external parts on loopback, run by Node.js: an SMTP sink, an OIDC
+//! provider and the `jose` JWT verifier.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Test support: every helper panics on what a test did not expect, by design.
@@ -16,6 +19,7 @@
 pub mod browser;
 pub mod contract;
 pub mod http;
+pub mod node;
 mod rng;
 
 pub use rng::{ScriptedRng, TestRng};
