@@ -38,7 +38,7 @@ pub const START_PER_ADDRESS: RateLimit = RateLimit {
 pub const START_PER_NETWORK: RateLimit = RateLimit::per_minute("email-start-network", 10);
 /// Verify attempts per client network and minute (codes are short: this bounds guessing
 /// across many addresses, as [`MAX_TRIES`] does for one).
-pub const VERIFY_PER_NETWORK: RateLimit = RateLimit::per_minute("email-verify-network", 30);
+pub const VERIFY_PER_NETWORK: RateLimit = RateLimit::per_minute("email-verify-network", 60);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -171,14 +171,19 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
         tries: 0,
         expires_at: expires_at.0,
     };
-    state
-        .store
-        .put(
-            &key,
-            &records::encode(&stored)?,
-            Duration::from_secs(CODE_TTL),
-        )
-        .await?;
+    // A new code replaces any pending one (and its count of wrong tries).
+    records::transact(
+        &*state.store,
+        &key,
+        "email code",
+        |_: Option<StoredCode>| {
+            Ok((
+                records::Change::Put(stored.clone(), Duration::from_secs(CODE_TTL)),
+                (),
+            ))
+        },
+    )
+    .await?;
     let mail = code_mail(&state, &email, &code, &requested_from(&request));
     if let Err(error) = state.mailer.send(mail).await {
         tracing::error!(%error, "sending a sign-in code");

@@ -3,8 +3,8 @@
 //!
 //! `start` stores the flow under `oauth:{sha256(state)}` — provider, PKCE verifier, nonce,
 //! where to return, and a hash of a random value it also sets in the `oc_oauth` cookie — and
-//! redirects to the provider. `callback` takes that record (once: a state is spent by the
-//! first callback that names it), checks the browser is the one that started (the cookie),
+//! redirects to the provider. `callback` checks the browser is the one that started (the
+//! cookie), then takes the record (once: the first callback naming a state spends it),
 //! exchanges the code and signs the person in like the other paths do.
 
 use std::sync::{Arc, Mutex};
@@ -463,22 +463,22 @@ pub async fn callback(state: Arc<AuthHost>, request: Request) -> Result<Response
             "the callback has no state: start the sign-in again",
         )
     })?;
-    // Taken, not read: the first callback naming a state spends it.
-    let flow: Flow = match state.store.take(&flow_key(&flow_state)?).await? {
+    let key = flow_key(&flow_state)?;
+    let unknown = || {
+        flow_error(
+            "oauth_state_unknown",
+            "this sign-in expired or was already finished: start it again",
+        )
+    };
+    let flow: Flow = match state.store.get(&key).await? {
         Some(bytes) => records::decode(&bytes, "oauth flow")?,
-        None => {
-            return Err(flow_error(
-                "oauth_state_unknown",
-                "this sign-in expired or was already finished: start it again",
-            ))
-        }
+        None => return Err(unknown()),
     };
     if flow.provider != name {
-        return Err(flow_error(
-            "oauth_state_unknown",
-            "this sign-in was started with another provider",
-        ));
+        return Err(unknown());
     }
+    // The browser is checked before the state is spent, so a callback URL replayed from
+    // elsewhere cannot burn the rightful browser's sign-in.
     let binding = crate::session::cookie(&request, FLOW_COOKIE).unwrap_or("");
     let same_browser: bool = subtle::ConstantTimeEq::ct_eq(
         sha256_hex(binding.as_bytes()).as_bytes(),
@@ -490,6 +490,10 @@ pub async fn callback(state: Arc<AuthHost>, request: Request) -> Result<Response
             "this sign-in was started in another browser: start it again here",
         )
         .with_code("oauth_browser_mismatch"));
+    }
+    // Taken, not just read: of any number of callbacks naming a state, one goes on.
+    if state.store.take(&key).await?.is_none() {
+        return Err(unknown());
     }
     if let Some(error) = request.query("error") {
         let error: String = error

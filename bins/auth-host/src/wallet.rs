@@ -107,11 +107,17 @@ pub async fn issue(state: Arc<AuthHost>, request: Request) -> Result<Response, A
     };
     // Kept a minute past expiry, so a late sign-in reads "expired" rather than "unknown".
     let ttl = Duration::from_secs(state.settings.challenge_ttl + 60);
-    if !state
+    // A versioned record, so that the sign-in can spend it with a compare-and-swap.
+    let created = state
         .store
-        .put_new(&challenge_key(nonce)?, &records::encode(&stored)?, ttl)
-        .await?
-    {
+        .compare_and_swap(
+            &challenge_key(nonce)?,
+            None,
+            Some((&records::encode(&stored)?, ttl)),
+        )
+        .await?;
+    if !matches!(created, watchword_store::CasOutcome::Swapped { .. }) {
+        // 128 random bits collided: a fault, never a shared challenge.
         return Err(ApiError::internal());
     }
     let expires_at = timestamp::format(challenge.expires_at()).map_err(|_| ApiError::internal())?;
@@ -180,8 +186,8 @@ async fn verify_and_consume(
             "no challenge was issued under this nonce, or it expired long ago: ask for a new one",
         )
     };
-    let stored: Stored = match state.store.get(&key).await? {
-        Some(bytes) => records::decode(&bytes, "challenge")?,
+    let stored: Stored = match state.store.get_versioned(&key).await? {
+        Some(record) => records::decode(&record.value, "challenge")?,
         None => return Err(unknown()),
     };
     if stored.used {

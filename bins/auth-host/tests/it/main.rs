@@ -1,1 +1,11 @@
-//! Integration tests of the auth host.
+//! Integration tests of the auth host: a real Redis, real SMTP, a real OpenID provider, and a
+//! real JOSE library verifying the cookies.
+
+mod harness;
+
+mod connect;
+mod email;
+mod keys;
+mod oauth;
+mod roster;
+mod wallet;
