@@ -151,7 +151,6 @@ struct VerifyBody {
 fn rejection(error: &SignInRejection) -> ApiError {
     let status = match error {
         SignInRejection::Malformed(_) => StatusCode::BAD_REQUEST,
-        SignInRejection::SigUnsupported(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::UNAUTHORIZED,
     };
     ApiError::new(status, error.code(), error.to_string())

@@ -25,7 +25,7 @@ pub(crate) const PROVIDER: &str = "test-id";
 pub(crate) const OPERATOR_TOKEN: &str = "operator-token-for-tests-0123456789abcdef";
 
 pub(crate) struct Host {
-    _redis: RedisServer,
+    pub(crate) redis: RedisServer,
     pub(crate) addr: SocketAddr,
     /// `http://127.0.0.1:<port>`: the host's public URL and own origin.
     pub(crate) url: String,
@@ -40,6 +40,8 @@ pub(crate) struct Host {
 pub(crate) struct Options {
     pub(crate) oidc: bool,
     pub(crate) contact: bool,
+    /// A second provider, `down`, whose issuer does not answer.
+    pub(crate) dead_provider: bool,
 }
 
 fn now() -> u64 {
@@ -93,6 +95,11 @@ impl Host {
         } else {
             None
         };
+        if options.dead_provider {
+            providers
+                .add_oidc("down", "http://127.0.0.1:9", "c", "s", &url)
+                .expect("provider");
+        }
         let clock = Arc::new(AtomicU64::new(now()));
         let ticks = clock.clone();
         let host = AuthHost::new(
@@ -108,7 +115,7 @@ impl Host {
         .expect("host");
         tokio::spawn(host.app().serve(listener, std::future::pending()));
         Self {
-            _redis: redis,
+            redis,
             addr,
             url,
             smtp,

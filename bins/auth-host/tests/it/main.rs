@@ -4,6 +4,7 @@
 mod harness;
 
 mod connect;
+mod contract;
 mod email;
 mod keys;
 mod oauth;
