@@ -95,10 +95,11 @@ impl KeySet {
         Ok(Self { keys })
     }
 
-    /// The set with a new key first, keeping at most `keep` of the previous keys.
+    /// The set with a new key first and at most `keep` keys in all, the new one included
+    /// (the newest of the previous keys stay).
     #[must_use]
     pub fn rotated(mut self, rng: &mut impl CryptoRngCore, keep: usize) -> Self {
-        self.keys.truncate(keep);
+        self.keys.truncate(keep.saturating_sub(1));
         self.keys.insert(0, with_kid(Jwk::generate_ed25519(rng)));
         self
     }
@@ -184,7 +185,7 @@ fn with_kid(jwk: Jwk) -> Jwk {
 }
 
 /// `watchword keys rotate --file F --keep N`: creates the file with one key when it does not
-/// exist; otherwise puts a new key first and keeps `keep` older ones. Returns the new set.
+/// exist; otherwise puts a new key first and keeps `keep` keys in all. Returns the new set.
 ///
 /// # Errors
 /// When the file exists but does not load, or cannot be written.
@@ -290,13 +291,13 @@ mod tests {
         let mut rng = TestRng::new(1);
         let dir = tempfile_dir();
         let path = dir.join("keys.json");
-        let first = rotate(&path, 1, &mut rng).expect("created");
+        let first = rotate(&path, 2, &mut rng).expect("created");
         assert_eq!(first.kids().len(), 1);
-        let second = rotate(&path, 1, &mut rng).expect("rotated");
+        let second = rotate(&path, 2, &mut rng).expect("rotated");
         assert_eq!(second.kids().len(), 2);
         assert_eq!(second.kids()[1], first.kids()[0]);
-        let third = rotate(&path, 1, &mut rng).expect("rotated again");
-        assert_eq!(third.kids()[1], second.kids()[0], "keep 1 drops the oldest");
+        let third = rotate(&path, 2, &mut rng).expect("rotated again");
+        assert_eq!(third.kids()[1], second.kids()[0], "keep 2 drops the oldest");
         assert_eq!(third.kids().len(), 2);
         let issuer = KeySet::read(&path)
             .expect("reads back")

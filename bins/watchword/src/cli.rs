@@ -79,10 +79,11 @@ pub(crate) enum ClientCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ClientAddArgs {
-    /// The surface the client calls: twoway or passkey.
+    /// The surface the client calls: twoway, passkey or auth-host.
     #[arg(long)]
     pub(crate) surface: String,
-    /// Its role there (twoway: app or portal; passkey: app).
+    /// Its role there (twoway: app or portal; passkey: app; auth-host: connect, whose key is
+    /// `<id>.<secret>` as a Bearer token).
     #[arg(long)]
     pub(crate) role: String,
     /// A name for people.
@@ -184,6 +185,20 @@ pub(crate) enum CaptchaCommand {
 pub(crate) enum KeysCommand {
     /// Print a new Ed25519 signing key as a private JWK, and its public JWKS.
     Generate,
+    /// Rotate the auth host's session key file: a new key signs from now on, the previous ones
+    /// keep verifying (the host publishes them all). Creates the file when it does not exist.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The key-set file the auth host reads (`--keys`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// How many keys to keep, the new one included (at least 2, so that sessions signed
+    /// with the previous key keep verifying until they expire).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=10))]
+    pub(crate) keep: u16,
 }
 
 #[derive(Debug, Subcommand)]

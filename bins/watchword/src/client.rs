@@ -17,6 +17,7 @@ const ROLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("passkey", &[watchword_passkey_server::ROLE_APP]),
+    ("auth-host", &[watchword_auth_host_server::ROLE_CONNECT]),
 ];
 
 fn registry(surface: &str) -> anyhow::Result<Clients> {

@@ -16,3 +16,17 @@ pub(crate) fn generate() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Rotates the auth host's key-set file and prints the `kid`s it now holds, newest first.
+pub(crate) fn rotate(args: &crate::cli::RotateArgs) -> anyhow::Result<()> {
+    let set = watchword_auth_host_server::keys::rotate(
+        &args.file,
+        usize::from(args.keep),
+        &mut rand_core::OsRng,
+    )?;
+    println!(
+        "{}",
+        serde_json::json!({ "file": args.file, "kids": set.kids() })
+    );
+    Ok(())
+}

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Dev(args) => report(dev::run(&args)),
         cli::Command::Keys(cli::KeysCommand::Generate) => report(keys::generate()),
+        cli::Command::Keys(cli::KeysCommand::Rotate(args)) => report(keys::rotate(&args)),
         cli::Command::Client(command) => client::run(&cli.store, command).unwrap_or_else(failed),
         cli::Command::Site(command) => site::run(&cli.store, command).unwrap_or_else(failed),
         cli::Command::Captcha(command) => captcha::run(&cli.store, command).unwrap_or_else(failed),

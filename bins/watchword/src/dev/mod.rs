@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use watchword_auth_host_server::AuthHost;
 use watchword_captcha_server::Captcha;
 use watchword_http::header::{HeaderName, HeaderValue};
 use watchword_http::{html, ApiError, App, Assets, Env, Request, Response, Rng, Router, Surface};
@@ -16,6 +17,7 @@ use watchword_twoway_server::Twoway;
 
 use crate::cli::DevArgs;
 
+mod auth;
 mod captcha;
 mod client;
 mod passkey;
@@ -42,6 +44,7 @@ pub(crate) struct Demo {
     twoway: twoway::DemoTwoway,
     captcha: captcha::DemoCaptcha,
     passkey: passkey::DemoPasskey,
+    auth: auth::DemoAuth,
 }
 
 /// Stops every server of the process at once.
@@ -67,6 +70,12 @@ pub(crate) type Credentials = Vec<(String, String)>;
 pub(crate) trait DemoSurface: Surface {
     /// What the demo site keeps to call the surface.
     type Demo;
+
+    /// Sets the flags `dev` runs the surface with (listening on `listen`, its demo page on
+    /// `demo_origin`); the defaults by default.
+    fn dev_args(args: &mut Self::Args, listen: SocketAddr, demo_origin: &str) {
+        let _ = (args, listen, demo_origin);
+    }
 
     /// Registers the demo's sites or clients on the built surface, served at `base`, for
     /// pages of the demo site at `demo_origin`.
@@ -103,8 +112,6 @@ async fn start<S: DemoSurface>(
         rng: Rng::os(),
         listen,
     };
-    let surface_args = watchword_http::default_args::<S>()?;
-    let app = watchword_http::build::<S>(&surface_args, &env)?;
     let base = format!("http://{listen}");
     let page = S::DEMO;
     let mounted = Mounted {
@@ -116,6 +123,9 @@ async fn start<S: DemoSurface>(
         credentials: Vec::new(),
     };
     let demo_origin = demo_base(demo_url, &mounted);
+    let mut surface_args = watchword_http::default_args::<S>()?;
+    S::dev_args(&mut surface_args, listen, &demo_origin);
+    let app = watchword_http::build::<S>(&surface_args, &env)?;
     let (demo, credentials) = S::prepare(app.state(), store, &base, &demo_origin).await?;
     tasks.push(tokio::spawn(app.serve(listener, stop.clone().wait())));
     Ok((
@@ -143,7 +153,14 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
         start::<PasskeyService>(args, &store, &demo_url, &stopped, &mut tasks).await?;
     let (twoway, mounted_twoway) =
         start::<Twoway>(args, &store, &demo_url, &stopped, &mut tasks).await?;
-    let mounted = vec![mounted_captcha, mounted_passkey, mounted_twoway];
+    let (auth, mounted_auth) =
+        start::<AuthHost>(args, &store, &demo_url, &stopped, &mut tasks).await?;
+    let mounted = vec![
+        mounted_captcha,
+        mounted_auth,
+        mounted_passkey,
+        mounted_twoway,
+    ];
 
     let listener = demo_listener;
     let demo = Demo {
@@ -151,10 +168,11 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
         twoway,
         captcha,
         passkey,
+        auth,
     };
-    let router = passkey::routes(captcha::routes(twoway::routes(
+    let router = auth::routes(passkey::routes(captcha::routes(twoway::routes(
         Router::new().safe_get("/", index),
-    )));
+    ))));
     // The widget's worker must come from the page's own origin: the demo hosts a copy, as a
     // partner site would.
     let assets = Assets::new()
@@ -172,6 +190,11 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
             "passkey-demo.js",
             "text/javascript; charset=utf-8",
             &include_bytes!("passkey-demo.js")[..],
+        )
+        .with(
+            "auth-demo.js",
+            "text/javascript; charset=utf-8",
+            &include_bytes!("auth-demo.js")[..],
         );
     let app = App::new("demo", Arc::new(demo), store, router).with_assets(assets);
     tasks.push(tokio::spawn(app.serve(listener, stopped.wait())));
