@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod browser;
 mod connect;
 mod contract;
 mod email;
