@@ -267,6 +267,13 @@ pub async fn establish(
         },
     )
     .await?;
+    // A sign-in that replaced the roster ends the browser's previous one: cookies copied
+    // from it before no longer open the host.
+    if let Some(previous) = browser_handle(request).filter(|previous| *previous != browser) {
+        if let Err(error) = state.store.delete(&browser_key(&previous)?).await {
+            tracing::warn!(%error, "removing a replaced roster");
+        }
+    }
     state.count_sign_in(identity.method(), is_new).await;
     let mut response = private_ok(&serde_json::json!({
         "ok": true,

@@ -103,6 +103,18 @@ async fn a_signed_out_session_no_longer_opens_the_host() {
 }
 
 #[tokio::test]
+async fn a_sign_in_that_replaces_the_roster_ends_the_previous_one() {
+    let host = Host::start().await;
+    let mut jar = CookieJar::new();
+    expect_status(&host.wallet_sign_in(&mut jar, &Wallet::new(14), false).await, 200);
+    let copied = jar.clone();
+    expect_status(&host.email_sign_in(&mut jar, "replacer@example.test", false).await, 200);
+    expect_status(&host.get(&mut jar, "/api/auth/me").await, 200);
+    let stale = host.call_keeping(&copied, "GET", "/api/auth/me", None, None, &[]).await;
+    expect_status(&stale, 401);
+}
+
+#[tokio::test]
 async fn switch_needs_a_session_and_the_roster_holds_five() {
     let host = Host::start().await;
     let mut jar = CookieJar::new();
