@@ -11,6 +11,10 @@
 //! connection: `GET …/challenge` (proof of work at zero bits, so the client's work does not
 //! count), `POST …/challenges/{id}` with the solution, `GET …/challenges/{id}` with a fresh
 //! HS512 partner JWT. Rate limits are off; everything else is the production path.
+//!
+//! Beside the flows it fetches one transcription image over and over: the server decodes the
+//! corpus image and draws it afresh for every request (no two answers share bytes), and this
+//! row says what that costs.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -197,6 +201,31 @@ async fn flow(mut sender: Sender, secret: Arc<String>) -> Sender {
     sender
 }
 
+/// Fetches one transcription image `options.flows` times: each answer is drawn afresh.
+async fn images(addr: SocketAddr, options: &Options) -> Run {
+    let mut sender = connect(addr).await;
+    let (status, body) = send(
+        &mut sender,
+        "GET",
+        "/v1/sites/load/challenge?kind=transcription",
+        &[("origin", ORIGIN)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body:?}");
+    let challenge: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    let path = Arc::new(challenge["images"][0].as_str().expect("image").to_owned());
+    drive(addr, options.flows, options.concurrency, move |mut c| {
+        let path = path.clone();
+        async move {
+            let (status, _) = send(&mut c, "GET", &path, &[], None).await;
+            assert_eq!(status, 200);
+            c
+        }
+    })
+    .await
+}
+
 /// A bare hyper server answering `hello` to everything: the floor of one request.
 async fn hello_world() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -281,6 +310,7 @@ fn redis_benchmark(
 fn report(
     options: &Options,
     flows: &Run,
+    images: &Run,
     hello: &Run,
     redis_rows: &[(String, f64, f64, f64)],
     unix_socket: bool,
@@ -309,6 +339,13 @@ fn report(
         flows.per_second() * 3.0,
         "",
         ""
+    );
+    eprintln!(
+        "{:<34} {:>12.0} {:>10.2} {:>10.2}",
+        "transcription image, redrawn",
+        images.per_second(),
+        ms(images.percentile(50)),
+        ms(images.percentile(99))
     );
     eprintln!(
         "{:<34} {:>12.0} {:>10.2} {:>10.2}",
@@ -351,7 +388,7 @@ fn main() {
                 NewSite {
                     id: Some("load".into()),
                     origins: vec![ORIGIN.into()],
-                    kinds: vec![Kind::ProofOfWork],
+                    kinds: vec![Kind::ProofOfWork, Kind::Transcription],
                     ..NewSite::default()
                 },
                 &mut rand_core::OsRng,
@@ -364,6 +401,19 @@ fn main() {
             rate_limits: false,
             ..Settings::default()
         };
+        watchword_captcha_server::corpus::load(
+            &watchword_captcha_server::corpus::Corpus::new(settings.votes, settings.punctuation),
+            store.as_ref(),
+            watchword_captcha::demo::corpus().iter().map(|item| {
+                (
+                    item.id.as_str(),
+                    item.answer.as_deref(),
+                    item.png.as_slice(),
+                )
+            }),
+        )
+        .await
+        .expect("demo corpus");
         let captcha = Captcha::new(
             store,
             sites,
@@ -400,11 +450,13 @@ fn main() {
             },
         )
         .await;
+        let images = images(captcha_addr, &options).await;
         let redis_rows = redis_benchmark(&redis, options.flows * 10, options.concurrency);
 
         report(
             &options,
             &flows,
+            &images,
             &hello,
             &redis_rows,
             redis.socket_path().is_some(),

@@ -65,6 +65,42 @@ pub fn is_item_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
+/// An image of the corpus as the grayscale raster challenges redraw: decoded from PNG, JPEG,
+/// GIF (its first frame) or WebP, transparency composited on white, at most
+/// [`watchword_captcha::distort::MAX_SIDE`] pixels a side.
+///
+/// # Errors
+/// What is wrong with the image, for the import's message.
+pub fn decode_gray(bytes: &[u8]) -> Result<watchword_captcha::distort::Gray, String> {
+    use image::ImageDecoder as _;
+    let max = watchword_captcha::distort::MAX_SIDE;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(max);
+    limits.max_image_height = Some(max);
+    limits.max_alloc = Some(64 * 1024 * 1024);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let (width, height) = decoder.dimensions();
+    // Transparent pixels are paper: composite on white before dropping the colour.
+    let rgba = image::DynamicImage::from_decoder(decoder)
+        .map_err(|e| e.to_string())?
+        .to_rgba8();
+    let pixels = rgba
+        .pixels()
+        .map(|p| {
+            let [r, g, b, a] = p.0.map(u32::from);
+            // ITU-R BT.601 luma, in 1/1000.
+            let luma = (299 * r + 587 * g + 114 * b) / 1000;
+            let over_white = (luma * a + 255 * (255 - a)) / 255;
+            u8::try_from(over_white).unwrap_or(u8::MAX)
+        })
+        .collect();
+    watchword_captcha::distort::Gray::new(width, height, pixels).map_err(|e| e.to_string())
+}
+
 /// The media type of an image, from its first bytes; `None` for anything else.
 pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -288,6 +324,9 @@ impl Corpus {
         }
         let content_type = image_type(image)
             .ok_or_else(|| invalid(format!("the image of {id} is not PNG, JPEG, GIF or WebP")))?;
+        // Every challenge redraws its images, so each must decode now rather than at serve time.
+        decode_gray(image)
+            .map_err(|reason| invalid(format!("the image of {id} does not decode: {reason}")))?;
         let item = Item {
             id: id.to_owned(),
             answer: answer.map(str::to_owned),

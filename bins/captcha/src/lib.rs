@@ -623,7 +623,7 @@ async fn image(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
         return Err(not_found());
     }
     let item = puzzle.shown()[n];
-    let (content_type, bytes) = state
+    let (_, bytes) = state
         .corpus
         .image(state.store.as_ref(), item)
         .await?
@@ -631,10 +631,14 @@ async fn image(state: Arc<Captcha>, request: Request) -> Result<Response, ApiErr
             tracing::error!(item, "a challenge shows an item the corpus no longer has");
             ApiError::not_found("the image is gone").with_code("no_such_image")
         })?;
-    let mut response = no_store(with_type(StatusCode::OK, "image/png", bytes));
-    if let Ok(value) = header::HeaderValue::from_str(&content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
+    // Drawn afresh for every request: no two answers share bytes, so a table from image
+    // hashes to answers learns nothing.
+    let raster = corpus::decode_gray(&bytes).map_err(|reason| {
+        tracing::error!(item, %reason, "a corpus image does not decode");
+        ApiError::internal()
+    })?;
+    let png = watchword_captcha::distort::distort(&raster, &mut rand_core::OsRng);
+    let mut response = no_store(with_type(StatusCode::OK, "image/png", png));
     response.headers_mut().insert(
         header::HeaderName::from_static("cross-origin-resource-policy"),
         header::HeaderValue::from_static("cross-origin"),

@@ -416,10 +416,10 @@ impl Canvas {
 }
 
 /// The splitmix64 generator: small, fast, and good enough to jitter pixels. Not for secrets.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -428,7 +428,7 @@ impl SplitMix64 {
     }
 
     /// A number in `low..=high` (which must not be empty), nearly uniform.
-    fn range(&mut self, low: i32, high: i32) -> i32 {
+    pub(crate) fn range(&mut self, low: i32, high: i32) -> i32 {
         let span = u64::from(high.abs_diff(low)) + 1;
         // The high bits of a 64×64 → 128-bit product: no division, bias below 2^-32.
         let offset = (u128::from(self.next_u64()) * u128::from(span)) >> 64;

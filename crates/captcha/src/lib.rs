@@ -85,6 +85,7 @@
 
 pub mod challenge;
 pub mod demo;
+pub mod distort;
 mod error;
 pub mod normalize;
 pub mod pow;

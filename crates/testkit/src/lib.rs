@@ -19,6 +19,8 @@
 pub mod browser;
 pub mod contract;
 pub mod http;
+#[cfg(feature = "images")]
+pub mod images;
 pub mod node;
 mod rng;
 

@@ -605,3 +605,71 @@ async fn a_client_creating_challenges_in_a_loop_raises_only_its_own_difficulty()
         "another client still gets the site's base difficulty"
     );
 }
+
+#[tokio::test]
+async fn every_served_image_is_drawn_afresh_and_still_shows_its_word() {
+    let h = Harness::start(1).await;
+    let challenge = h.create("transcription").await;
+    let path = challenge["images"][0].as_str().expect("path").to_owned();
+    let corpus = watchword_captcha::demo::corpus();
+    let known = crate::harness::demo_blurred();
+    let mut served = Vec::new();
+    for _ in 0..3 {
+        let reply = h.send(h.addr(), "GET", &path, &[], None).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("image/png"));
+        served.push(reply.body);
+    }
+    assert!(
+        served[0] != served[1] && served[1] != served[2] && served[0] != served[2],
+        "no two requests get the same bytes"
+    );
+    let shown: Vec<_> = served
+        .iter()
+        .map(|png| watchword_testkit::images::closest(png, known).expect("a corpus image"))
+        .collect();
+    assert!(
+        shown.iter().all(|i| *i == shown[0]),
+        "each draw shows the same word: {shown:?}"
+    );
+    assert!(
+        corpus.iter().all(|item| !served.contains(&item.png)),
+        "no corpus file is served as it is stored"
+    );
+    // And the whole flow still works for someone who reads the words.
+    let answers = h.solve(&challenge, "anything").await;
+    assert_eq!(
+        h.answer(challenge["id"].as_str().unwrap(), &answers)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn images_that_do_not_decode_are_refused_at_import() {
+    let h = Harness::start(1).await;
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let corpus = watchword_captcha_server::corpus::Corpus::new(
+        watchword_captcha::VoteConfig::default(),
+        watchword_captcha::Punctuation::Keep,
+    );
+    let mut truncated = watchword_captcha::demo::corpus()[0].png.clone();
+    truncated.truncate(60);
+    let huge = watchword_captcha::demo::encode_png_gray(3000, 10, &vec![200; 30_000]);
+    for (what, image) in [
+        ("a truncated PNG", truncated),
+        ("a PNG wider than 2048", huge),
+    ] {
+        let error = corpus
+            .put(store.as_ref(), "broken", Some("word"), &image)
+            .await
+            .expect_err(what);
+        assert_eq!(error.code(), "invalid_item", "{what}");
+        assert!(
+            error.message().contains("does not decode"),
+            "{what}: {}",
+            error.message()
+        );
+    }
+}
