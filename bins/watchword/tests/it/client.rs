@@ -219,3 +219,95 @@ fn passkey_clients_need_domains_that_cover_their_origins() {
         String::from_utf8_lossy(&local.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_auth_host_connect_app_added_here_provisions_with_its_key() {
+    use watchword_auth_host_server::{keys, mail, oauth, AuthHost, Settings};
+    let redis = RedisServer::start().expect("redis-server");
+    let store_url = redis.url();
+    let add = watchword(
+        &[
+            "client",
+            "add",
+            "--store",
+            &store_url,
+            "--surface",
+            "auth-host",
+            "--role",
+            "connect",
+            "--name",
+            "Shop",
+        ],
+        None,
+    );
+    assert_eq!(
+        add.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let created = stdout_json(&add);
+    let key = format!(
+        "Bearer {}.{}",
+        created["id"].as_str().expect("id"),
+        created["secret"].as_str().expect("secret")
+    );
+    let wrong_role = watchword(
+        &[
+            "client",
+            "add",
+            "--store",
+            &store_url,
+            "--surface",
+            "auth-host",
+            "--role",
+            "app",
+            "--name",
+            "X",
+        ],
+        None,
+    );
+    assert_ne!(
+        wrong_role.status.code(),
+        Some(0),
+        "the auth host knows only the connect role"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let url = format!("http://{addr}");
+    let issuer = keys::KeySet::generate(&mut rand_core::OsRng)
+        .issuer(&url, 3600)
+        .expect("issuer");
+    let host = AuthHost::new(
+        watchword_store::open(&store_url).expect("store"),
+        keys::Keys::fixed(issuer),
+        Settings::new(&url, &[]),
+        watchword_bip322::Network::Bitcoin,
+        mail::Mailer::log("a@example.test").expect("mailer"),
+        oauth::Providers::none(),
+        watchword_http::Clock::system(),
+        watchword_http::Rng::os(),
+    )
+    .expect("host");
+    tokio::spawn(host.app().serve(listener, std::future::pending()));
+    let body = br#"{"user_id":"42"}"#;
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", key.as_str()),
+    ];
+    let reply = watchword_testkit::http::send_raw(
+        addr,
+        &watchword_testkit::http::request("POST", "/api/connect/provision", &headers, Some(body)),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["is_new"], true);
+}
