@@ -1,10 +1,13 @@
 //! Sign-in with a code sent by email.
 //!
-//! `start` draws a six-digit code, stores `email-code:{sha256(email)}` as
-//! `{code_sha256, tries}` for ten minutes (a new start replaces the old code) and mails it.
-//! `verify` runs one compare-and-swap on that record: the right code deletes it and wins —
-//! of any number of concurrent verifies exactly one gets a session — and a wrong one counts
-//! a try; the fifth wrong try deletes the code.
+//! A six-digit code is short, so it is only ever valid together with a 128-bit transaction id
+//! that `start` gives the browser in the `oc_otp` cookie (HttpOnly, for `/api/auth/`, ten
+//! minutes). The record is `email-code:{sha256(txid)}`, holding the address and
+//! `sha256(txid, code)`: neither the key nor the record lets someone holding a copy of the
+//! store find the code or redeem it. `verify` runs one compare-and-swap on that record: the
+//! right code for the right address deletes it and wins — of any number of concurrent
+//! verifies exactly one gets a session — and a wrong one counts a try; the fifth wrong try
+//! deletes the code. So the code works in the browser that asked for it, typed there.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,20 +43,43 @@ pub const START_PER_NETWORK: RateLimit = RateLimit::per_minute("email-start-netw
 /// across many addresses, as [`MAX_TRIES`] does for one).
 pub const VERIFY_PER_NETWORK: RateLimit = RateLimit::per_minute("email-verify-network", 60);
 
+/// The cookie holding the transaction id a code is valid with.
+pub const OTP_COOKIE: &str = "oc_otp";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoredCode {
+    email: String,
     code_sha256: String,
     tries: u32,
     expires_at: u64,
 }
 
-fn code_key(email: &str) -> Result<Key, ApiError> {
-    Key::new(SURFACE, "email-code", &sha256_hex(email.as_bytes())).map_err(|_| ApiError::internal())
+fn code_key(txid: &str) -> Result<Key, ApiError> {
+    Key::new(SURFACE, "email-code", &sha256_hex(txid.as_bytes())).map_err(|_| ApiError::internal())
 }
 
-fn code_digest(email: &str, code: &str) -> String {
-    sha256_hex(format!("{email}\n{code}").as_bytes())
+fn code_digest(txid: &str, code: &str) -> String {
+    sha256_hex(format!("{txid}\n{code}").as_bytes())
+}
+
+/// The `oc_otp` cookie: the transaction id, or its removal.
+fn otp_cookie(state: &AuthHost, txid: &str, max_age: u64) -> String {
+    let secure = if state.settings.cookie.set_cookie("x").contains("; Secure") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{OTP_COOKIE}={txid}; Path=/api/auth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The transaction id of the request's `oc_otp` cookie, when well formed.
+fn txid_of(request: &Request) -> Option<String> {
+    crate::session::cookie(request, OTP_COOKIE)
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
 }
 
 /// The address as the host keys it: trimmed, lower-cased; one `@`, a dotted domain, no
@@ -163,27 +189,26 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
     )
     .await?;
     let code = draw_code(&mut state.rng.clone());
+    let mut txid = [0u8; 16];
+    state.rng.clone().fill_bytes(&mut txid);
+    let txid = watchword_http::hex(&txid);
     let now = state.clock.now();
     let expires_at = now.plus(CODE_TTL);
-    let key = code_key(&email)?;
+    let key = code_key(&txid)?;
     let stored = StoredCode {
-        code_sha256: code_digest(&email, &code),
+        email: email.clone(),
+        code_sha256: code_digest(&txid, &code),
         tries: 0,
         expires_at: expires_at.0,
     };
-    // A new code replaces any pending one (and its count of wrong tries).
-    records::transact(
-        &*state.store,
-        &key,
-        "email code",
-        |_: Option<StoredCode>| {
-            Ok((
-                records::Change::Put(stored.clone(), Duration::from_secs(CODE_TTL)),
-                (),
-            ))
-        },
-    )
-    .await?;
+    let bytes = records::encode(&stored)?;
+    let created = state
+        .store
+        .compare_and_swap(&key, None, Some((&bytes, Duration::from_secs(CODE_TTL))))
+        .await?;
+    if !matches!(created, watchword_store::CasOutcome::Swapped { .. }) {
+        return Err(ApiError::internal());
+    }
     let mail = code_mail(&state, &email, &code, &requested_from(&request));
     if let Err(error) = state.mailer.send(mail).await {
         tracing::error!(%error, "sending a sign-in code");
@@ -195,19 +220,30 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
         );
     }
     let expires = timestamp::format(expires_at).map_err(|_| ApiError::internal())?;
-    Ok(private_ok(
-        &serde_json::json!({"ok": true, "expiresAt": expires}),
-    ))
+    let mut response = private_ok(&serde_json::json!({"ok": true, "expiresAt": expires}));
+    let cookie = otp_cookie(&state, &txid, CODE_TTL);
+    response.headers_mut().append(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(response)
 }
 
-/// Spends the code mailed to `email`.
+/// Spends the code mailed to `email`, with the transaction id of the request's `oc_otp`
+/// cookie.
 ///
 /// # Errors
 /// `400 invalid_code` for a code that is not six digits (not counted as a try),
-/// `401 code_unknown` when no code is pending (never sent, expired, used or burned),
+/// `401 code_unknown` when no code is pending for this browser and address (never sent,
+/// asked for in another browser, expired, used or burned),
 /// `401 code_invalid` with `attempts_left` for a wrong code, `401 code_burned` for the wrong
 /// try that burned it; `503` when the store is down or contended.
-pub async fn redeem(state: &AuthHost, email: &str, code: &str) -> Result<(), ApiError> {
+pub async fn redeem(
+    state: &AuthHost,
+    request: &Request,
+    email: &str,
+    code: &str,
+) -> Result<(), ApiError> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
@@ -215,21 +251,22 @@ pub async fn redeem(state: &AuthHost, email: &str, code: &str) -> Result<(), Api
             "the code is six digits",
         ));
     }
-    let given = code_digest(email, code);
-    let now = state.clock.now().0;
     let unknown = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "code_unknown",
-            "no code is pending for this address: ask for a new one",
+            "no code is pending for this address in this browser: ask for a new one",
         )
     };
+    let txid = txid_of(request).ok_or_else(unknown)?;
+    let given = code_digest(&txid, code);
+    let now = state.clock.now().0;
     let outcome = records::transact(
         &*state.store,
-        &code_key(email)?,
+        &code_key(&txid)?,
         "email code",
         |stored: Option<StoredCode>| {
-            let Some(mut stored) = stored.filter(|s| now < s.expires_at) else {
+            let Some(mut stored) = stored.filter(|s| now < s.expires_at && s.email == email) else {
                 return Err(unknown());
             };
             if bool::from(given.as_bytes().ct_eq(stored.code_sha256.as_bytes())) {
@@ -274,12 +311,18 @@ pub async fn verify(state: Arc<AuthHost>, request: Request) -> Result<Response, 
     VERIFY_PER_NETWORK
         .check(&*state.store, SURFACE, &request.client_network())
         .await?;
-    redeem(&state, &email, &body.code).await?;
+    redeem(&state, &request, &email, &body.code).await?;
     let proof = Proof {
         at: Some(state.clock.now()),
         ..Proof::default()
     };
-    establish(&state, &request, &Identity::Email(email), add, proof).await
+    let mut response = establish(&state, &request, &Identity::Email(email), add, proof).await?;
+    let spent = otp_cookie(&state, "", 0);
+    response.headers_mut().append(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&spent).map_err(|_| ApiError::internal())?,
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -554,7 +554,7 @@ pub async fn update_account(state: Arc<AuthHost>, request: Request) -> Result<Re
         (None, None) => None,
         (Some(email), Some(code)) => {
             let email = crate::email::normalise(email)?;
-            crate::email::redeem(&state, &email, code).await?;
+            crate::email::redeem(&state, &request, &email, code).await?;
             accounts::claim_email(&*state.store, &email, &sub).await?;
             Some(email)
         }

@@ -282,7 +282,7 @@ async fn every_documented_status_is_sent_and_nothing_else() {
     );
     body_refusals(&host, &anon, "POST", "/api/auth/email-otp/start", &[]).await;
     let mut bob = CookieJar::new();
-    let code = host.mailed_code("bob@example.test").await;
+    let code = host.mailed_code(&mut bob, "bob@example.test").await;
     status(
         &host
             .post(
@@ -361,7 +361,7 @@ async fn every_documented_status_is_sent_and_nothing_else() {
         403,
         "patch 403",
     );
-    let bobs_code = host.mailed_code("bob@example.test").await;
+    let bobs_code = host.mailed_code(&mut jar, "bob@example.test").await;
     status(
         &patch(
             &host,

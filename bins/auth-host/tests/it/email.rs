@@ -22,6 +22,8 @@ async fn the_mailed_code_signs_in_and_the_mail_says_where_it_came_from() {
         )
         .await;
     expect_status(&start, 200);
+    jar.store("/api/auth/email-otp/start", &start);
+    assert!(jar.get("oc_otp").is_some(), "the code's transaction cookie");
     assert!(start.json()["expiresAt"].is_string());
     let mail = host
         .smtp
@@ -66,9 +68,9 @@ async fn the_mailed_code_signs_in_and_the_mail_says_where_it_came_from() {
 async fn five_wrong_codes_burn_the_code() {
     let host = Host::start().await;
     let email = "bob@example.test";
-    let code = host.mailed_code(email).await;
-    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let mut jar = CookieJar::new();
+    let code = host.mailed_code(&mut jar, email).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     for left in (1..5).rev() {
         let reply = host
             .post(
@@ -106,13 +108,13 @@ async fn five_wrong_codes_burn_the_code() {
 async fn thirty_two_concurrent_verifies_of_one_code_give_one_session() {
     let host = Arc::new(Host::start().await);
     let email = "carol@example.test";
-    let code = host.mailed_code(email).await;
+    let mut browser = CookieJar::new();
+    let code = host.mailed_code(&mut browser, email).await;
     let body = serde_json::json!({"email": email, "code": code});
     let tasks: Vec<_> = (0..32)
         .map(|_| {
-            let (host, body) = (host.clone(), body.clone());
+            let (host, body, mut jar) = (host.clone(), body.clone(), browser.clone());
             tokio::spawn(async move {
-                let mut jar = CookieJar::new();
                 let reply = host
                     .post(&mut jar, "/api/auth/email-otp/verify", &body)
                     .await;
@@ -141,8 +143,8 @@ async fn thirty_two_concurrent_verifies_of_one_code_give_one_session() {
 async fn an_expired_code_and_bad_input_are_refused() {
     let host = Host::start().await;
     let email = "dan@example.test";
-    let code = host.mailed_code(email).await;
     let mut jar = CookieJar::new();
+    let code = host.mailed_code(&mut jar, email).await;
     for (body, code_expected) in [
         (
             serde_json::json!({"email": "not an email", "code": "123456"}),
@@ -200,5 +202,37 @@ async fn starts_are_limited_per_address() {
             )
             .await,
         200,
+    );
+}
+
+#[tokio::test]
+async fn a_code_works_only_in_the_browser_that_asked_and_for_its_address() {
+    let host = Host::start().await;
+    let mut asker = CookieJar::new();
+    let code = host.mailed_code(&mut asker, "gina@example.test").await;
+    let body = serde_json::json!({"email": "gina@example.test", "code": code});
+    // Someone who reads the mail elsewhere, without the transaction cookie.
+    let elsewhere = host
+        .post(&mut CookieJar::new(), "/api/auth/email-otp/verify", &body)
+        .await;
+    expect_status(&elsewhere, 401);
+    assert_eq!(elsewhere.error_code(), "code_unknown");
+    // The right browser and code, another address.
+    let other = host
+        .post(
+            &mut asker.clone(),
+            "/api/auth/email-otp/verify",
+            &serde_json::json!({"email": "hank@example.test", "code": code}),
+        )
+        .await;
+    assert_eq!(other.error_code(), "code_unknown");
+    // Neither counted as a try nor spent the code.
+    let right = host
+        .post(&mut asker, "/api/auth/email-otp/verify", &body)
+        .await;
+    expect_status(&right, 200);
+    assert!(
+        asker.get("oc_otp").is_none(),
+        "the transaction cookie is cleared"
     );
 }

@@ -237,11 +237,12 @@ impl Host {
         self.post(jar, target, &body).await
     }
 
-    /// Mails a code to `email` and returns it, read from the delivered mail.
-    pub(crate) async fn mailed_code(&self, email: &str) -> String {
+    /// Mails a code to `email`, asked for by the browser of `jar` (which keeps the code's
+    /// transaction cookie), and returns it, read from the delivered mail.
+    pub(crate) async fn mailed_code(&self, jar: &mut CookieJar, email: &str) -> String {
         let reply = self
             .post(
-                &mut CookieJar::new(),
+                jar,
                 "/api/auth/email-otp/start",
                 &serde_json::json!({"email": email}),
             )
@@ -261,7 +262,7 @@ impl Host {
 
     /// Signs in by email code (adding to the roster when `add`); the reply.
     pub(crate) async fn email_sign_in(&self, jar: &mut CookieJar, email: &str, add: bool) -> Reply {
-        let code = self.mailed_code(email).await;
+        let code = self.mailed_code(jar, email).await;
         let target = if add {
             "/api/auth/email-otp/verify?add=1"
         } else {

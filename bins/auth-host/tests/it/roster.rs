@@ -106,11 +106,21 @@ async fn a_signed_out_session_no_longer_opens_the_host() {
 async fn a_sign_in_that_replaces_the_roster_ends_the_previous_one() {
     let host = Host::start().await;
     let mut jar = CookieJar::new();
-    expect_status(&host.wallet_sign_in(&mut jar, &Wallet::new(14), false).await, 200);
+    expect_status(
+        &host.wallet_sign_in(&mut jar, &Wallet::new(14), false).await,
+        200,
+    );
     let copied = jar.clone();
-    expect_status(&host.email_sign_in(&mut jar, "replacer@example.test", false).await, 200);
+    expect_status(
+        &host
+            .email_sign_in(&mut jar, "replacer@example.test", false)
+            .await,
+        200,
+    );
     expect_status(&host.get(&mut jar, "/api/auth/me").await, 200);
-    let stale = host.call_keeping(&copied, "GET", "/api/auth/me", None, None, &[]).await;
+    let stale = host
+        .call_keeping(&copied, "GET", "/api/auth/me", None, None, &[])
+        .await;
     expect_status(&stale, 401);
 }
 
@@ -199,7 +209,9 @@ async fn the_account_name_and_email_can_change() {
         "Ada",
         "the cookie is re-signed with the name"
     );
-    let code = host.mailed_code("wallet-owner@example.test").await;
+    let code = host
+        .mailed_code(&mut jar, "wallet-owner@example.test")
+        .await;
     let emailed = host
         .call(
             &mut jar,
