@@ -1,7 +1,7 @@
 //! Sign-in with a code sent by email.
 //!
 //! A six-digit code is short, so it is only ever valid together with a 128-bit transaction id
-//! that `start` gives the browser in the `oc_otp` cookie (HttpOnly, for `/api/auth/`, ten
+//! that `start` gives the browser in the `oc_otp` cookie (`HttpOnly`, for `/api/auth/`, ten
 //! minutes). The record is `email-code:{sha256(txid)}`, holding the address and
 //! `sha256(txid, code)`: neither the key nor the record lets someone holding a copy of the
 //! store find the code or redeem it. `verify` runs one compare-and-swap on that record: the
@@ -65,14 +65,7 @@ fn code_digest(txid: &str, code: &str) -> String {
 
 /// The `oc_otp` cookie: the transaction id, or its removal.
 fn otp_cookie(state: &AuthHost, txid: &str, max_age: u64) -> String {
-    let secure = if state.settings.cookie.set_cookie("x").contains("; Secure") {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{OTP_COOKIE}={txid}; Path=/api/auth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    )
+    crate::flow_cookie(state, OTP_COOKIE, txid, max_age)
 }
 
 /// The transaction id of the request's `oc_otp` cookie, when well formed.

@@ -507,6 +507,18 @@ fn private_ok<T: serde::Serialize + ?Sized>(value: &T) -> Response {
     response
 }
 
+/// A short-lived cookie of one sign-in flow (`oc_oauth`, `oc_otp`): host-only, for the
+/// `/api/auth/` paths that read it, `HttpOnly`, `SameSite=Lax`, and `Secure` when the session
+/// cookie is. An empty `value` with `max_age` 0 removes it.
+fn flow_cookie(state: &AuthHost, name: &str, value: &str, max_age: u64) -> String {
+    let secure = if state.settings.cookie.is_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; Path=/api/auth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
 /// `401 not_signed_in`.
 fn not_signed_in() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", "sign in first")

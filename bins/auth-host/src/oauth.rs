@@ -437,15 +437,7 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
 }
 
 fn flow_cookie(state: &AuthHost, value: &str, max_age: u64) -> String {
-    // Host-only and limited to the OAuth paths: only the callback ever reads it.
-    let secure = if state.settings.cookie.set_cookie("x").contains("; Secure") {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{FLOW_COOKIE}={value}; Path=/api/auth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    )
+    crate::flow_cookie(state, FLOW_COOKIE, value, max_age)
 }
 
 fn flow_error(code: &'static str, message: &str) -> ApiError {

@@ -44,6 +44,11 @@ impl CookieOptions {
         self
     }
 
+    /// Returns whether the cookie carries `Secure`.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
     /// Returns the cookie's `Max-Age`, in seconds.
     pub fn max_age(&self) -> u64 {
         self.max_age
