@@ -234,7 +234,18 @@ impl Keys {
     /// # Errors
     /// When the file does not load.
     pub fn from_file(path: &Path, name: &str, lifetime: u64) -> Result<Self, KeyError> {
-        let set = KeySet::read(path)?;
+        let set = KeySet::read(path).map_err(|error| match error {
+            KeyError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                KeyError::Invalid {
+                    path: path.to_owned(),
+                    reason: format!(
+                        "no such file; `watchword keys rotate --file {}` creates one",
+                        path.display()
+                    ),
+                }
+            }
+            other => other,
+        })?;
         Ok(Self(Arc::new(Mutex::new(Loaded {
             issuer: Arc::new(set.issuer(name, lifetime)?),
             source: Some(Source {
