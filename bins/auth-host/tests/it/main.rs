@@ -9,5 +9,6 @@ mod contract;
 mod email;
 mod keys;
 mod oauth;
+mod public;
 mod roster;
 mod wallet;
