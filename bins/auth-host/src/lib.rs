@@ -507,7 +507,7 @@ fn private_ok<T: serde::Serialize + ?Sized>(value: &T) -> Response {
     response
 }
 
-/// A short-lived cookie of one sign-in flow (`oc_oauth`, `oc_otp`): host-only, for the
+/// A short-lived cookie of one sign-in flow (`oc_oauth_…`, `oc_otp`): host-only, for the
 /// `/api/auth/` paths that read it, `HttpOnly`, `SameSite=Lax`, and `Secure` when the session
 /// cookie is. An empty `value` with `max_age` 0 removes it.
 fn flow_cookie(state: &AuthHost, name: &str, value: &str, max_age: u64) -> String {

@@ -2,10 +2,10 @@
 //! code with PKCE, the ID token checked against the provider's key set) and GitHub's OAuth 2.
 //!
 //! `start` stores the flow under `oauth:{sha256(state)}` — provider, PKCE verifier, nonce,
-//! where to return, and a hash of a random value it also sets in the `oc_oauth` cookie — and
-//! redirects to the provider. `callback` checks the browser is the one that started (the
-//! cookie), then takes the record (once: the first callback naming a state spends it),
-//! exchanges the code and signs the person in like the other paths do.
+//! where to return, and a hash of a random value it also sets in the flow's own
+//! `oc_oauth_…` cookie — and redirects to the provider. `callback` checks the browser is the
+//! one that started (the cookie), then takes the record (once: the first callback naming a
+//! state spends it), exchanges the code and signs the person in like the other paths do.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,7 +25,9 @@ use crate::outbound::{form_encode, Outbound, OutboundError};
 use crate::session::{establish, Proof};
 use crate::{wants_add, AuthHost, SURFACE};
 
-/// The cookie binding a flow to the browser that started it.
+/// The prefix of the cookie binding a flow to the browser that started it: each flow has its
+/// own, `oc_oauth_<12 hex digits of the state's hash>`, so sign-ins started in two tabs of one
+/// browser both finish.
 pub const FLOW_COOKIE: &str = "oc_oauth";
 /// How long a flow may take, in seconds.
 pub const FLOW_TTL: u64 = 600;
@@ -428,7 +430,7 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
         HeaderValue::from_str(&location).map_err(|_| ApiError::internal())?,
     );
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let cookie = flow_cookie(&state, &binding, FLOW_TTL);
+    let cookie = flow_cookie(&state, &flow_state, &binding, FLOW_TTL);
     headers.append(
         SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
@@ -436,8 +438,13 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
     Ok(response)
 }
 
-fn flow_cookie(state: &AuthHost, value: &str, max_age: u64) -> String {
-    crate::flow_cookie(state, FLOW_COOKIE, value, max_age)
+/// The name of the cookie of the flow with `flow_state`.
+fn flow_cookie_name(flow_state: &str) -> String {
+    format!("{FLOW_COOKIE}_{}", &sha256_hex(flow_state.as_bytes())[..12])
+}
+
+fn flow_cookie(state: &AuthHost, flow_state: &str, value: &str, max_age: u64) -> String {
+    crate::flow_cookie(state, &flow_cookie_name(flow_state), value, max_age)
 }
 
 fn flow_error(code: &'static str, message: &str) -> ApiError {
@@ -471,7 +478,8 @@ pub async fn callback(state: Arc<AuthHost>, request: Request) -> Result<Response
     }
     // The browser is checked before the state is spent, so a callback URL replayed from
     // elsewhere cannot burn the rightful browser's sign-in.
-    let binding = crate::session::cookie(&request, FLOW_COOKIE).unwrap_or("");
+    let cookie_name = flow_cookie_name(&flow_state);
+    let binding = crate::session::cookie(&request, &cookie_name).unwrap_or("");
     let same_browser: bool = subtle::ConstantTimeEq::ct_eq(
         sha256_hex(binding.as_bytes()).as_bytes(),
         flow.binding_sha256.as_bytes(),
@@ -529,7 +537,8 @@ pub async fn callback(state: Arc<AuthHost>, request: Request) -> Result<Response
     let headers = response.headers_mut();
     headers.append(
         SET_COOKIE,
-        HeaderValue::from_str(&flow_cookie(&state, "", 0)).map_err(|_| ApiError::internal())?,
+        HeaderValue::from_str(&flow_cookie(&state, &flow_state, "", 0))
+            .map_err(|_| ApiError::internal())?,
     );
     headers.insert(
         LOCATION,

@@ -4,6 +4,12 @@ use watchword_testkit::http::{query_param, split_url, CookieJar};
 
 use crate::harness::{expect_status, Host, Options, PROVIDER};
 
+/// Whether the jar holds an `oc_oauth_…` cookie for the callback path.
+fn flow_cookie(jar: &CookieJar) -> bool {
+    jar.header(&format!("/api/auth/{PROVIDER}/callback"))
+        .is_some_and(|cookies| cookies.contains("oc_oauth_"))
+}
+
 async fn start(host: &Host, jar: &mut CookieJar, query: &str) -> String {
     let reply = host
         .get(jar, &format!("/api/auth/{PROVIDER}/start{query}"))
@@ -35,7 +41,7 @@ async fn an_openid_provider_signs_in_and_mints_an_account() {
         query_param(&authorize, "code_challenge_method").as_deref(),
         Some("S256")
     );
-    assert!(jar.get("oc_oauth").is_some());
+    assert!(flow_cookie(&jar), "the flow's cookie is set");
     let callback = oidc.login(&authorize, "alice").await;
     let (_, _, target) = split_url(&callback);
     let done = host.get(&mut jar, target).await;
@@ -44,7 +50,7 @@ async fn an_openid_provider_signs_in_and_mints_an_account() {
         done.header("location"),
         Some(format!("{}/welcome", host.url).as_str())
     );
-    assert!(jar.get("oc_oauth").is_none(), "the flow cookie is cleared");
+    assert!(!flow_cookie(&jar), "the flow's cookie is cleared");
     let me = host.get(&mut jar, "/api/auth/me").await;
     expect_status(&me, 200);
     assert_eq!(me.json()["account"]["providers"][0], PROVIDER);
@@ -115,4 +121,25 @@ async fn bad_starts_are_refused() {
         .get(&mut jar, &format!("/api/auth/{PROVIDER}/callback?code=x"))
         .await;
     assert_eq!(no_state.error_code(), "oauth_state_unknown");
+}
+
+#[tokio::test]
+async fn sign_ins_started_in_two_tabs_of_one_browser_both_finish() {
+    let host = Host::start_with(Options {
+        oidc: true,
+        ..Options::default()
+    })
+    .await;
+    let oidc = host.oidc.as_ref().expect("provider");
+    let mut jar = CookieJar::new();
+    let first = start(&host, &mut jar, "").await;
+    let second = start(&host, &mut jar, "?add=1").await;
+    let first_back = oidc.login(&first, "ivy").await;
+    let second_back = oidc.login(&second, "jon").await;
+    for callback in [first_back, second_back] {
+        let (_, _, target) = split_url(&callback);
+        expect_status(&host.get(&mut jar, target).await, 303);
+    }
+    let me = host.get(&mut jar, "/api/auth/me").await;
+    assert_eq!(me.json()["accounts"].as_array().map(Vec::len), Some(2));
 }
