@@ -125,10 +125,8 @@ impl Identity {
     }
 
     fn new_account(&self, rng: &mut impl CryptoRngCore, now: UnixTime) -> Account {
-        let mut id = [0u8; 16];
-        rng.fill_bytes(&mut id);
         let mut account = Account {
-            sub: format!("u_{}", watchword_http::hex(&id)),
+            sub: format!("u_{}", crate::random_hex(rng)),
             did_oc: DidOc::random(rng),
             name: None,
             email: None,

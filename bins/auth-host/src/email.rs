@@ -182,9 +182,7 @@ pub async fn start(state: Arc<AuthHost>, request: Request) -> Result<Response, A
     )
     .await?;
     let code = draw_code(&mut state.rng.clone());
-    let mut txid = [0u8; 16];
-    state.rng.clone().fill_bytes(&mut txid);
-    let txid = watchword_http::hex(&txid);
+    let txid = crate::random_hex(&mut state.rng.clone());
     let now = state.clock.now();
     let expires_at = now.plus(CODE_TTL);
     let key = code_key(&txid)?;

@@ -142,12 +142,8 @@ fn is_loopback_http(url: &str) -> bool {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    // Browsers resolve every `*.localhost` name to loopback themselves (RFC 6761).
+    host.ends_with(".localhost") || outbound::is_loopback_host(host)
 }
 
 /// Why a host could not be configured.
@@ -517,6 +513,14 @@ fn flow_cookie(state: &AuthHost, name: &str, value: &str, max_age: u64) -> Strin
         ""
     };
     format!("{name}={value}; Path=/api/auth/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// 128 random bits as 32 hex digits: browser handles, email-code transaction ids, account
+/// ids.
+fn random_hex(rng: &mut impl rand_core::RngCore) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    watchword_http::hex(&bytes)
 }
 
 /// `401 not_signed_in`.

@@ -70,7 +70,9 @@ impl std::fmt::Debug for Outbound {
     }
 }
 
-fn is_loopback_host(host: &str) -> bool {
+/// Whether `host` (a name or an IP address, IPv6 possibly in brackets) is `localhost` or a
+/// loopback address.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_matches(['[', ']']);
     host == "localhost"
         || host

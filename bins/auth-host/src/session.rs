@@ -234,11 +234,7 @@ pub async fn establish(
         Some(handle) if add => handle,
         // A sign-in without `add` starts a fresh roster under a fresh handle, so a handle
         // someone planted in the browser before sign-in never names the signed-in roster.
-        _ => {
-            let mut handle = [0u8; 16];
-            state.rng.clone().fill_bytes(&mut handle);
-            watchword_http::hex(&handle)
-        }
+        _ => crate::random_hex(&mut state.rng.clone()),
     };
     let sub = account.sub.clone();
     let ttl = state.roster_ttl();
