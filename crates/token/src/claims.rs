@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 
 use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 
-use crate::encoding::{parse_members, Member};
+use crate::encoding::{Member, Members};
 use crate::error::{Error, Part};
+use crate::members::parse_members_into;
 
 /// A point in time as whole seconds since the Unix epoch (a JWT `NumericDate` without
 /// fractions). Serialized as the bare number.
@@ -152,19 +153,21 @@ impl<T: DeserializeOwned> Claims<T> {
             REGISTERED,
             ["exp", "nbf", "iat", "iss", "sub", "aud", "jti"]
         );
-        let mut members = parse_members(payload, Part::Payload)?;
+        let mut members = Members::with_capacity(8);
+        parse_members_into(payload, Part::Payload, &mut members)?;
         let mut registered: [Option<Member<'_>>; 7] = Default::default();
         // Where each registered claim was (names are unique: at most one member per slot).
         let mut taken = [usize::MAX; 7];
         for (index, (name, value)) in members.iter_mut().enumerate() {
-            let slot = match &**name {
-                "exp" => 0,
-                "nbf" => 1,
-                "iat" => 2,
-                "iss" => 3,
-                "sub" => 4,
-                "aud" => 5,
-                "jti" => 6,
+            // Every registered name is three letters: compared byte by byte, in place.
+            let slot = match *name.as_bytes() {
+                [b'e', b'x', b'p'] => 0,
+                [b'n', b'b', b'f'] => 1,
+                [b'i', b'a', b't'] => 2,
+                [b'i', b's', b's'] => 3,
+                [b's', b'u', b'b'] => 4,
+                [b'a', b'u', b'd'] => 5,
+                [b'j', b't', b'i'] => 6,
                 _ => continue,
             };
             registered[slot] = Some(core::mem::replace(value, Member::Value(Value::Null)));
@@ -227,7 +230,7 @@ fn string_claim(value: Option<Member<'_>>, claim: &'static str) -> Result<Option
 }
 
 fn audience_claim(value: Option<Member<'_>>) -> Result<Vec<String>, Error> {
-    let wrong = Error::ClaimType {
+    let wrong = || Error::ClaimType {
         claim: "aud",
         expected: "a string or an array of strings",
     };
@@ -238,10 +241,10 @@ fn audience_claim(value: Option<Member<'_>>) -> Result<Vec<String>, Error> {
             .into_iter()
             .map(|item| match item {
                 Value::String(text) => Ok(text),
-                _ => Err(wrong.clone()),
+                _ => Err(wrong()),
             })
             .collect(),
-        Some(Member::Value(_)) => Err(wrong),
+        Some(Member::Value(_)) => Err(wrong()),
     }
 }
 

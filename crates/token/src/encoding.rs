@@ -69,21 +69,24 @@ fn decoded_len(text: &str) -> Option<usize> {
 fn decode_into(text: &[u8], out: &mut [u8]) -> Option<()> {
     let value = |symbol: u8| u32::from(DECODE[usize::from(symbol)]);
     let mut chunks = text.chunks_exact(4);
-    let mut at = 0;
-    for chunk in &mut chunks {
+    let mut blocks = out.chunks_exact_mut(3);
+    // Invalid symbols are collected over the whole text and checked once, after the loop.
+    let mut invalid = 0;
+    for (chunk, block) in (&mut chunks).zip(&mut blocks) {
         let (a, b, c, d) = (
             value(chunk[0]),
             value(chunk[1]),
             value(chunk[2]),
             value(chunk[3]),
         );
-        if (a | b | c | d) & 0x80 != 0 {
-            return None;
-        }
+        invalid |= a | b | c | d;
         let bits = a << 18 | b << 12 | c << 6 | d;
-        out[at..at + 3].copy_from_slice(&bits.to_be_bytes()[1..]);
-        at += 3;
+        block.copy_from_slice(&bits.to_be_bytes()[1..]);
     }
+    if invalid & 0x80 != 0 {
+        return None;
+    }
+    let at = text.len() / 4 * 3;
     match *chunks.remainder() {
         [] => {}
         [a, b] => {
@@ -192,12 +195,27 @@ impl Member<'_> {
     }
 }
 
+/// Parses `bytes` as exactly one JSON value under the same rules, `None` if it breaks any.
+pub(crate) fn parse_value_strict(bytes: &[u8]) -> Option<Value> {
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    Strict {
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut de)
+    .and_then(|value| de.end().map(|()| value))
+    .ok()
+}
+
 /// The members of one JSON object, in document order, no name twice.
 pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
 
 /// [`parse_object`] for callers that read a few members: the same rules and errors, but names
 /// and plain strings are borrowed from `bytes` and no map is built.
-pub(crate) fn parse_members(bytes: &[u8], part: Part) -> Result<Members<'_>, Error> {
+///
+/// The reference for [`crate::members::parse_members`], which reads the common shape faster
+/// and comes here for everything else.
+pub(crate) fn parse_members_strict(bytes: &[u8], part: Part) -> Result<Members<'_>, Error> {
     let duplicate = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = TopLevel {

@@ -134,3 +134,20 @@ fn check_consistent<A, B>(
         _ => {}
     }
 }
+
+/// Reads `data` as a token's JSON with both readers: the fast path for the common shape and
+/// the strict `serde_json` reader it falls back to. Returns whether the object was accepted.
+///
+/// # Panics
+///
+/// When the two readers disagree: other members, or another error.
+pub fn json_members(data: &[u8]) -> bool {
+    let part = crate::error::Part::Payload;
+    let fast = crate::members::parse_members(data, part);
+    let strict = crate::encoding::parse_members_strict(data, part);
+    assert_eq!(
+        fast, strict,
+        "the fast JSON reader disagrees with the strict one"
+    );
+    fast.is_ok()
+}

@@ -7,10 +7,9 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::encoding::{
-    b64_decode, b64_decode_small, b64_encode, parse_members, Decoded, Member, Members,
-};
+use crate::encoding::{b64_decode_small, b64_encode, Decoded, Member, Members};
 use crate::error::{Error, Part};
+use crate::members::parse_members;
 use crate::{Algorithm, SigningKey, VerifyingKey};
 
 /// The longest token accepted or produced, in bytes (16 KiB).
@@ -161,9 +160,12 @@ impl VerifiedJws {
     }
 }
 
-/// Headers up to this size are decoded on the stack (payloads, which the caller keeps or
-/// parses, go to the heap).
+/// Headers up to this size are decoded on the stack.
 const STACK_HEADER: usize = 192;
+
+/// Payloads up to this size are decoded on the stack: a claims set is parsed and dropped,
+/// only what the claims keep is allocated.
+const STACK_PAYLOAD: usize = 512;
 
 /// The headers this crate writes for a JWT without `kid` (see [`jwt_header`]): their JSON and
 /// its base64url. A token whose header segment is one of these byte for byte has exactly that
@@ -206,7 +208,7 @@ pub(crate) struct Parsed<'a> {
     signing_input: &'a str,
     header: Header,
     header_json: Decoded<STACK_HEADER>,
-    payload: Vec<u8>,
+    payload: Decoded<STACK_PAYLOAD>,
     /// Room for the longest signature of any algorithm (64 bytes); a longer one is refused
     /// by length after decoding on the heap.
     signature: Decoded<64>,
@@ -238,7 +240,7 @@ impl Parsed<'_> {
         VerifiedJws {
             header: self.header,
             header_json: self.header_json.into_vec(),
-            payload: self.payload,
+            payload: self.payload.into_vec(),
         }
     }
 }
@@ -265,7 +267,7 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, Error> {
         });
     };
     let (header, header_json) = read_header(header_b64)?;
-    let payload = b64_decode(payload_b64, Part::Payload)?;
+    let payload = b64_decode_small(payload_b64, Part::Payload)?;
     let signature = b64_decode_small(signature_b64, Part::Signature)?;
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Parsed {

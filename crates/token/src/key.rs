@@ -202,15 +202,34 @@ impl HmacKey {
             });
         }
         let equal = match &self.keyed {
-            Keyed::Sha256(keyed) => mac_with(keyed, message).ct_eq(tag),
-            Keyed::Sha512(keyed) => mac_with(keyed, message).ct_eq(tag),
+            Keyed::Sha256(keyed) => tags_equal(&mac_with(keyed, message), tag),
+            Keyed::Sha512(keyed) => tags_equal(&mac_with(keyed, message), tag),
         };
-        if bool::from(equal) {
+        if equal {
             Ok(())
         } else {
             Err(Error::BadSignature)
         }
     }
+}
+
+/// Compares two tags in constant time: the differences of all 8-byte words (and of any bytes
+/// left over) are folded together without a branch, and only the fold is compared, through
+/// `subtle` so that the compiler cannot turn it into an early exit. Tags of different lengths
+/// are unequal.
+fn tags_equal(expected: &[u8], found: &[u8]) -> bool {
+    if expected.len() != found.len() {
+        return false;
+    }
+    let word = |bytes: &[u8]| u64::from_ne_bytes(bytes.try_into().unwrap_or([0; 8]));
+    let (a, b) = (expected.chunks_exact(8), found.chunks_exact(8));
+    let tail = a
+        .remainder()
+        .iter()
+        .zip(b.remainder())
+        .fold(0u64, |acc, (x, y)| acc | u64::from(x ^ y));
+    let difference = a.zip(b).fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
+    bool::from(difference.ct_eq(&0))
 }
 
 /// The tag of `message` from a pre-keyed state, on the stack.
@@ -457,5 +476,24 @@ impl From<Ed25519VerifyingKey> for VerifyingKey {
 impl From<&Ed25519SigningKey> for VerifyingKey {
     fn from(key: &Ed25519SigningKey) -> Self {
         VerifyingKey::Ed25519(key.verifying_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tags_equal;
+
+    #[test]
+    fn tags_differing_in_any_byte_are_unequal() {
+        for len in [0usize, 5, 32, 37, 64] {
+            let tag: Vec<u8> = (0..=u8::MAX).cycle().take(len).collect();
+            assert!(tags_equal(&tag, &tag.clone()), "{len}");
+            for at in 0..len {
+                let mut other = tag.clone();
+                other[at] ^= 0x80;
+                assert!(!tags_equal(&tag, &other), "{len} bytes, byte {at}");
+            }
+            assert!(!tags_equal(&tag, &tag[..len.saturating_sub(1)]) || len == 0);
+        }
     }
 }

@@ -60,6 +60,7 @@ mod jwk;
 mod jws;
 mod jwt;
 mod key;
+mod members;
 mod ring;
 pub mod timestamp;
 

@@ -239,3 +239,22 @@ proptest::proptest! {
         fuzzing::verify_all(&bytes);
     }
 }
+
+/// The seeds of the `token_json` target: both JSON readers give the same answer on each, and
+/// `valid-*` seeds are accepted.
+#[test]
+fn json_seed_corpus_holds() {
+    let dir = watchword_testkit::seed_dir("token_json");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("utf-8 name");
+        let accepted = fuzzing::json_members(&std::fs::read(&path).expect("seed file"));
+        assert_eq!(accepted, name.starts_with("valid-"), "{name}");
+        seen += 1;
+    }
+    assert!(seen >= 10, "{seen} seeds");
+}
