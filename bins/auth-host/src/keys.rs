@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use rand_core::CryptoRngCore;
-use watchword_session::{Jwk, SessionIssuer};
+use watchword_session::{Jwk, SessionIssuer, SessionRules, SessionVerifier};
 use watchword_token::{Ed25519SigningKey, JwkKey, Jwks};
 
 /// How often, at most, a serving host looks at the key file's modification time.
@@ -207,8 +207,44 @@ pub struct Keys(Arc<Mutex<Loaded>>);
 
 #[derive(Debug)]
 struct Loaded {
-    issuer: Arc<SessionIssuer>,
+    signing: Arc<Signing>,
     source: Option<Source>,
+}
+
+/// One key set in use, with what every request reads of it made once per load: the verifier
+/// of the host's own sessions and the public JWK Set as served.
+#[derive(Debug)]
+pub struct Signing {
+    issuer: SessionIssuer,
+    verifier: SessionVerifier,
+    jwks_json: String,
+}
+
+impl Signing {
+    fn new(issuer: SessionIssuer) -> Result<Self, KeyError> {
+        let rules = SessionRules::new(crate::session::LEEWAY).issuer(issuer.name());
+        let jwks = issuer.public_jwks();
+        Ok(Signing {
+            verifier: SessionVerifier::from_jwks(&jwks, rules)?,
+            jwks_json: jwks.to_json(),
+            issuer,
+        })
+    }
+
+    /// The issuer that signs new sessions.
+    pub fn issuer(&self) -> &SessionIssuer {
+        &self.issuer
+    }
+
+    /// A verifier of the sessions of every key in the set, `iss` the host's.
+    pub fn verifier(&self) -> &SessionVerifier {
+        &self.verifier
+    }
+
+    /// The public keys as `/api/auth/jwks` serves them.
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks_json
+    }
 }
 
 #[derive(Debug)]
@@ -222,11 +258,14 @@ struct Source {
 
 impl Keys {
     /// Keys that never change (a generated set, or tests).
-    pub fn fixed(issuer: SessionIssuer) -> Self {
-        Self(Arc::new(Mutex::new(Loaded {
-            issuer: Arc::new(issuer),
+    ///
+    /// # Errors
+    /// When the issuer's public keys do not make a verifier.
+    pub fn fixed(issuer: SessionIssuer) -> Result<Self, KeyError> {
+        Ok(Self(Arc::new(Mutex::new(Loaded {
+            signing: Arc::new(Signing::new(issuer)?),
             source: None,
-        })))
+        }))))
     }
 
     /// The keys of `path`, reloaded when the file changes.
@@ -247,7 +286,7 @@ impl Keys {
             other => other,
         })?;
         Ok(Self(Arc::new(Mutex::new(Loaded {
-            issuer: Arc::new(set.issuer(name, lifetime)?),
+            signing: Arc::new(Signing::new(set.issuer(name, lifetime)?)?),
             source: Some(Source {
                 path: path.to_owned(),
                 name: name.to_owned(),
@@ -258,33 +297,35 @@ impl Keys {
         }))))
     }
 
-    /// The current issuer. At most every [`RELOAD_CHECK_SECS`] this looks at the key file
-    /// and, when it changed, loads it; a file that does not load is logged and the keys in
-    /// use stay.
-    pub fn current(&self) -> Arc<SessionIssuer> {
+    /// The keys in use. At most every [`RELOAD_CHECK_SECS`] this looks at the key file and,
+    /// when it changed, loads it; a file that does not load is logged and the keys in use stay.
+    pub fn current(&self) -> Arc<Signing> {
         let mut loaded = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(source) = loaded.source.as_mut() else {
-            return loaded.issuer.clone();
+            return loaded.signing.clone();
         };
         if source.checked.elapsed() < Duration::from_secs(RELOAD_CHECK_SECS) {
-            return loaded.issuer.clone();
+            return loaded.signing.clone();
         }
         source.checked = Instant::now();
         let now_modified = modified(&source.path);
         if now_modified == source.modified {
-            return loaded.issuer.clone();
+            return loaded.signing.clone();
         }
-        match KeySet::read(&source.path).and_then(|set| set.issuer(&source.name, source.lifetime)) {
-            Ok(issuer) => {
+        let reloaded = KeySet::read(&source.path)
+            .and_then(|set| set.issuer(&source.name, source.lifetime))
+            .and_then(Signing::new);
+        match reloaded {
+            Ok(signing) => {
                 source.modified = now_modified;
-                tracing::info!(kid = issuer.signing_kid(), "session keys reloaded");
-                loaded.issuer = Arc::new(issuer);
+                tracing::info!(kid = signing.issuer.signing_kid(), "session keys reloaded");
+                loaded.signing = Arc::new(signing);
             }
             Err(error) => {
                 tracing::error!(%error, "the session key file changed but does not load; keeping the keys in use");
             }
         }
-        loaded.issuer.clone()
+        loaded.signing.clone()
     }
 }
 

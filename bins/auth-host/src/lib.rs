@@ -215,7 +215,7 @@ impl AuthHost {
 
     /// The public keys sessions verify with.
     pub fn jwks_json(&self) -> String {
-        self.keys.current().public_jwks().to_json()
+        self.keys.current().jwks_json().to_owned()
     }
 
     /// The app serving this surface's routes.
@@ -386,6 +386,7 @@ impl watchword_http::Surface for AuthHost {
                 set.issuer(&settings.public_url, settings.session_lifetime)
                     .map_err(ConfigError::from)?,
             )
+            .map_err(ConfigError::from)?
         };
         let mailer = if let Some(url) = &args.smtp {
             mail::Mailer::smtp(url, &args.mail_from).map_err(ConfigError::from)?

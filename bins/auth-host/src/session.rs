@@ -18,9 +18,7 @@ use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 use watchword_http::{records, sha256_hex, ApiError, Request, Response, StatusCode, UnixTime};
 use watchword_session::roster::{Account as RosterEntry, Roster};
-use watchword_session::{
-    cookie_value, Session, SessionGrant, SessionRules, SigningMethod, SESSION_COOKIE,
-};
+use watchword_session::{cookie_value, Session, SessionGrant, SigningMethod, SESSION_COOKIE};
 use watchword_store::Key;
 
 use crate::accounts::{self, Account, Identity};
@@ -90,10 +88,6 @@ fn browser_handle(request: &Request) -> Option<String> {
 }
 
 impl AuthHost {
-    fn rules(&self) -> SessionRules {
-        SessionRules::new(LEEWAY).issuer(self.settings.public_url.clone())
-    }
-
     /// The session of the request's `oc_session` cookie, when it verifies and its browser's
     /// roster still holds it.
     ///
@@ -106,15 +100,8 @@ impl AuthHost {
             return Ok(None);
         };
         let now = self.clock.now();
-        let verifier = self
-            .keys
-            .current()
-            .verifier(self.rules())
-            .map_err(|error| {
-                tracing::error!(%error, "session verifier");
-                ApiError::internal()
-            })?;
-        let Ok(session) = verifier.verify(token, now) else {
+        let signing = self.keys.current();
+        let Ok(session) = signing.verifier().verify(token, now) else {
             return Ok(None);
         };
         let Some(record) = self.browser_record(&browser).await? else {
@@ -159,6 +146,7 @@ impl AuthHost {
         let issued = self
             .keys
             .current()
+            .issuer()
             .issue(&grant, self.jti(), now)
             .map_err(|error| {
                 tracing::error!(%error, "signing a session");

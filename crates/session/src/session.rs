@@ -240,6 +240,11 @@ impl SessionIssuer {
         self.ring.signing_kid()
     }
 
+    /// The issuer's name, written as `iss`.
+    pub fn name(&self) -> &str {
+        &self.issuer
+    }
+
     /// Returns the session lifetime in seconds.
     pub fn lifetime(&self) -> u64 {
         self.lifetime

@@ -283,7 +283,7 @@ async fn an_auth_host_connect_app_added_here_provisions_with_its_key() {
         .expect("issuer");
     let host = AuthHost::new(
         watchword_store::open(&store_url).expect("store"),
-        keys::Keys::fixed(issuer),
+        keys::Keys::fixed(issuer).expect("keys"),
         Settings::new(&url, &[]),
         watchword_bip322::Network::Bitcoin,
         mail::Mailer::log("a@example.test").expect("mailer"),
