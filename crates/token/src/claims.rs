@@ -10,7 +10,9 @@ use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 
 use crate::encoding::{Member, Members};
 use crate::error::{Error, Part};
-use crate::members::parse_members_into;
+use crate::members::{
+    member_value, parse_members_into, plain_string, read_object, read_text, whole_number,
+};
 
 /// A point in time as whole seconds since the Unix epoch (a JWT `NumericDate` without
 /// fractions). Serialized as the bare number.
@@ -147,6 +149,78 @@ impl<T: DeserializeOwned> Claims<T> {
     /// Reads a claims set: a JSON object without repeated names, integer times, string
     /// `iss`/`sub`/`jti`, string-or-array `aud`.
     pub(crate) fn from_json(payload: &[u8]) -> Result<Self, Error> {
+        match Self::from_flat_json(payload) {
+            Some(claims) => Ok(claims),
+            None => Self::from_members(payload),
+        }
+    }
+
+    /// The common shape read straight into the claims: integer times, plain strings, other
+    /// members handed to `extra`. `None` for anything else, which [`Claims::from_members`]
+    /// then reads (and reports), so both give the same answers.
+    pub(crate) fn from_flat_json<'a>(payload: &'a [u8]) -> Option<Self> {
+        let text = read_text(payload)?;
+        let bytes = text.as_bytes();
+        let (mut exp, mut nbf, mut iat) = (None, None, None);
+        let (mut iss, mut sub, mut jti, mut aud) = (None, None, None, None);
+        // Other claims, in order; more than a handful go the general way.
+        let mut rest: [Option<(&str, Member<'_>)>; 6] = Default::default();
+        let mut extras = 0;
+        read_object(text, |name, at| {
+            let time = |slot: &mut Option<u64>| {
+                let (time, end) = whole_number(bytes, at)?;
+                *slot = Some(time);
+                Some(end)
+            };
+            let string = |slot: &mut Option<&'a str>| {
+                let (value, end) = plain_string(text, at)?;
+                *slot = Some(value);
+                Some(end)
+            };
+            // Every registered name is three letters: compared byte by byte, in place.
+            match *name.as_bytes() {
+                [b'e', b'x', b'p'] => time(&mut exp),
+                [b'n', b'b', b'f'] => time(&mut nbf),
+                [b'i', b'a', b't'] => time(&mut iat),
+                [b'i', b's', b's'] => string(&mut iss),
+                [b's', b'u', b'b'] => string(&mut sub),
+                [b'j', b't', b'i'] => string(&mut jti),
+                [b'a', b'u', b'd'] => {
+                    let (value, end) = member_value(text, at)?;
+                    aud = Some(value);
+                    Some(end)
+                }
+                _ => {
+                    let (value, end) = member_value(text, at)?;
+                    *rest.get_mut(extras)? = Some((name, value));
+                    extras += 1;
+                    Some(end)
+                }
+            }
+        })?;
+        let aud = audience_claim(aud).ok()?;
+        let rest = rest
+            .into_iter()
+            .map_while(|member| member)
+            .map(|(name, value)| (name.to_owned(), value.into_value()));
+        let mut map = MapDeserializer::new(rest);
+        let extra = T::deserialize(MapAccessDeserializer::new(&mut map))
+            .and_then(|extra| map.end().map(|()| extra))
+            .ok()?;
+        Some(Claims {
+            exp: UnixTime(exp?),
+            nbf: nbf.map(UnixTime),
+            iat: iat.map(UnixTime),
+            iss: iss.map(str::to_owned),
+            sub: sub.map(str::to_owned),
+            aud,
+            jti: jti.map(str::to_owned),
+            extra,
+        })
+    }
+
+    /// Reads the claims from the members of any valid object, with every rule's error.
+    pub(crate) fn from_members(payload: &[u8]) -> Result<Self, Error> {
         // Registered claims leave the members for their slots (in `REGISTERED` order); the
         // members left are the map `extra` is read from, handed over without building one.
         debug_assert_eq!(
@@ -363,6 +437,75 @@ impl Validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A value for the claim `name`: most often of its type, sometimes of any.
+    fn value_for(name: &'static str) -> impl Strategy<Value = String> {
+        let fitting: Vec<&str> = match name {
+            "exp" | "nbf" | "iat" => vec!["1800000000", "0", "7"],
+            "iss" | "sub" | "jti" => vec!["\"x\"", "\"\"", "\"https://auth.example\""],
+            "aud" => vec!["\"a\"", "[\"a\",\"b\"]", "[]"],
+            _ => vec!["\"x\"", "1", "[1,{\"k\":[true]}]", "{\"k\":null}", "false"],
+        };
+        let any = vec![
+            "01",
+            "1.5",
+            "-1",
+            "1e3",
+            "99999999999999999999",
+            "\"a\\nb\"",
+            "[1]",
+            "{\"k\":1,\"k\":2}",
+            "null",
+            "\"x\"",
+            "7",
+        ];
+        prop_oneof![
+            6 => prop::sample::select(fitting),
+            1 => prop::sample::select(any),
+        ]
+        .prop_map(str::to_owned)
+    }
+
+    /// A claims set as tokens carry them, and now and then as they should not: names without
+    /// repeats in any order, sometimes one repeated or spelled with an escape.
+    fn claims_set() -> impl Strategy<Value = String> {
+        let names = [
+            "exp", "nbf", "iat", "iss", "sub", "aud", "jti", "sid", "role",
+        ];
+        prop::sample::subsequence(names.to_vec(), 0..=names.len())
+            .prop_shuffle()
+            .prop_flat_map(|names| {
+                let members: Vec<_> = names
+                    .into_iter()
+                    .map(|name| {
+                        value_for(name).prop_map(move |value| format!("\"{name}\":{value}"))
+                    })
+                    .collect();
+                let odd = prop::sample::select(vec![
+                    "",
+                    ",\"exp\":1",
+                    ",\"ex\\u0070\":1",
+                    ",\"sid\":1",
+                    ",\"nbf\":",
+                    ",\"iss\": ",
+                ]);
+                (members, prop_oneof![8 => Just(""), 1 => odd])
+            })
+            .prop_map(|(members, odd)| format!("{{{}{odd}}}", members.join(",")))
+    }
+
+    proptest! {
+        /// The fast reader of the common shape gives what the general one gives, or gives up.
+        #[test]
+        fn both_claims_readers_agree(json in claims_set()) {
+            let general = Claims::<Map<String, Value>>::from_members(json.as_bytes());
+            if let Some(fast) = Claims::<Map<String, Value>>::from_flat_json(json.as_bytes()) {
+                prop_assert_eq!(Ok(fast), general.clone());
+            }
+            prop_assert_eq!(Claims::from_json(json.as_bytes()), general);
+        }
+    }
 
     fn parse(json: &str) -> Result<Claims, Error> {
         Claims::from_json(json.as_bytes())

@@ -136,11 +136,12 @@ fn check_consistent<A, B>(
 }
 
 /// Reads `data` as a token's JSON with both readers: the fast path for the common shape and
-/// the strict `serde_json` reader it falls back to. Returns whether the object was accepted.
+/// the strict `serde_json` reader it falls back to; and as claims, with the fast claims reader
+/// and the general one. Returns whether the object was accepted.
 ///
 /// # Panics
 ///
-/// When the two readers disagree: other members, or another error.
+/// When two readers disagree: other members or claims, or another error.
 pub fn json_members(data: &[u8]) -> bool {
     let part = crate::error::Part::Payload;
     let fast = crate::members::parse_members(data, part);
@@ -149,5 +150,12 @@ pub fn json_members(data: &[u8]) -> bool {
         fast, strict,
         "the fast JSON reader disagrees with the strict one"
     );
+    if let Some(claims) = Claims::<serde_json::Map<_, _>>::from_flat_json(data) {
+        assert_eq!(
+            Ok(claims),
+            Claims::from_members(data),
+            "the fast claims reader disagrees with the general one"
+        );
+    }
     fast.is_ok()
 }

@@ -44,20 +44,40 @@ pub(crate) fn parse_members(bytes: &[u8], part: Part) -> Result<Members<'_>, Err
 
 /// The fast path: `None` as soon as the input leaves the common shape or breaks a rule, with
 /// `members` then emptied.
-///
-/// Outside strings valid JSON is ASCII, so a document that is not UTF-8 as a whole is one the
-/// reference refuses; checking it once lets every string be sliced out without another check.
 fn flat_object<'a>(bytes: &'a [u8], members: &mut Members<'a>) -> Option<()> {
     members.clear();
-    let read = read_object(bytes, members);
+    let read = read_text(bytes).and_then(|text| {
+        read_object(text, |name, at| {
+            let (value, end) = member_value(text, at)?;
+            members.push((Cow::Borrowed(name), value));
+            Some(end)
+        })
+    });
     if read.is_none() {
         members.clear();
     }
     read
 }
 
-fn read_object<'a>(bytes: &'a [u8], members: &mut Members<'a>) -> Option<()> {
-    let text = core::str::from_utf8(bytes).ok()?;
+/// The document as text, if it is UTF-8 as a whole.
+///
+/// Outside strings valid JSON is ASCII, so a document that is not UTF-8 is one the reference
+/// refuses; checking it once lets every string be sliced out without another check.
+pub(crate) fn read_text(bytes: &[u8]) -> Option<&str> {
+    core::str::from_utf8(bytes).ok()
+}
+
+/// Walks one flat object in `text`: for each member, `value` gets the name and the index where
+/// the value starts, reads the value and returns the index after it. `None` when the object
+/// leaves the common shape: a name with an escape, a repeated name, more than
+/// [`MAX_MEMBERS`], anything after the object, or a value `value` gave up on.
+pub(crate) fn read_object<'a>(
+    text: &'a str,
+    mut value: impl FnMut(&'a str, usize) -> Option<usize>,
+) -> Option<()> {
+    let bytes = text.as_bytes();
+    let mut names = [""; MAX_MEMBERS];
+    let mut count = 0;
     let mut at = skip_space(bytes, 0);
     if *bytes.get(at)? != b'{' {
         return None;
@@ -68,17 +88,16 @@ fn read_object<'a>(bytes: &'a [u8], members: &mut Members<'a>) -> Option<()> {
     }
     loop {
         let (name, next) = plain_string(text, at)?;
-        if members.len() == MAX_MEMBERS || members.iter().any(|(seen, _)| same_name(seen, name)) {
+        if count == MAX_MEMBERS || names[..count].iter().any(|seen| same_name(seen, name)) {
             return None;
         }
+        names[count] = name;
+        count += 1;
         at = skip_space(bytes, next);
         if *bytes.get(at)? != b':' {
             return None;
         }
-        at = skip_space(bytes, at + 1);
-        let (value, next) = member_value(text, at)?;
-        members.push((Cow::Borrowed(name), value));
-        at = skip_space(bytes, next);
+        at = skip_space(bytes, value(name, skip_space(bytes, at + 1))?);
         match *bytes.get(at)? {
             b',' => at = skip_space(bytes, at + 1),
             b'}' => return at_end(bytes, at + 1).then_some(()),
@@ -94,7 +113,7 @@ fn same_name(seen: &str, name: &str) -> bool {
 }
 
 /// One member value starting at `at`, and where it ends.
-fn member_value(text: &str, at: usize) -> Option<(Member<'_>, usize)> {
+pub(crate) fn member_value(text: &str, at: usize) -> Option<(Member<'_>, usize)> {
     let bytes = text.as_bytes();
     let literal = |text: &[u8], value: Value| {
         bytes[at..]
@@ -134,7 +153,7 @@ const STRING_STOP: [bool; 256] = {
 
 /// A string without escapes or control characters starting at the quote at `at`; returns its
 /// text and the index after the closing quote.
-fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
+pub(crate) fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
     let bytes = text.as_bytes();
     if *bytes.get(at)? != b'"' {
         return None;
@@ -150,9 +169,10 @@ fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
     Some((text.get(start..end)?, end + 1))
 }
 
-/// A non-negative integer that fits in a `u64` (no leading zero, fraction or exponent, which
-/// the reference reader refuses or reads as a float); returns it and where it ends.
-fn whole_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+/// A non-negative integer that fits in a `u64` (at least one digit, no leading zero, fraction
+/// or exponent, which the reference reader refuses or reads as a float); returns it and where
+/// it ends.
+pub(crate) fn whole_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
     let mut number: u64 = 0;
     let mut end = at;
     while let Some(digit @ b'0'..=b'9') = bytes.get(end) {
@@ -161,7 +181,11 @@ fn whole_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
             .checked_add(u64::from(digit - b'0'))?;
         end += 1;
     }
-    if (end - at > 1 && bytes[at] == b'0') || matches!(bytes.get(end), Some(b'.' | b'e' | b'E')) {
+    let digits = end - at;
+    if digits == 0
+        || (digits > 1 && bytes[at] == b'0')
+        || matches!(bytes.get(end), Some(b'.' | b'e' | b'E'))
+    {
         return None;
     }
     Some((number, end))
