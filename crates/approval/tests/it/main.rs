@@ -1,0 +1,4 @@
+//! The approval state machine, rule by rule: each test breaks one rule and checks the refusal.
+
+mod fuzz_corpus;
+mod transaction;
