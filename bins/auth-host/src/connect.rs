@@ -100,7 +100,8 @@ pub async fn provision(state: Arc<AuthHost>, request: Request) -> Result<Respons
 
 fn operator(state: &AuthHost, request: &Request) -> Result<(), ApiError> {
     let Some(expected) = &state.settings.operator_token_sha256 else {
-        return Err(ApiError::unavailable(
+        // Off is not a passing state (no Retry-After would help): the API is not there.
+        return Err(ApiError::not_found(
             "the apps API is off: start the host with --operator-token",
         )
         .with_code("apps_api_off"));

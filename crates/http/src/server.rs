@@ -239,13 +239,15 @@ impl<S: Send + Sync + 'static> App<S> {
         // One deadline for the whole request: reading the body and running the handler.
         let deadline = tokio::time::Instant::now() + self.limits.request_timeout;
         // Metrics and logs name the method from a fixed set, so a client inventing methods
-        // cannot grow either; a method outside it is refused before routing.
+        // cannot grow either. A method no route has is the caller's mistake, answered by the
+        // router like any other method a route does not take (405 with `Allow`, or 404).
         let method = method_label(request.method());
         let is_head = request.method() == Method::HEAD;
-        let (route, mut response) = if method == "other" {
-            ("unmatched", not_implemented())
-        } else if listener == Listener::Admin {
-            match self.operations(request.uri().path(), listener).await {
+        let (route, mut response) = if listener == Listener::Admin {
+            match self
+                .operations(request.method(), request.uri().path(), listener)
+                .await
+            {
                 Some(answer) => answer,
                 None => (
                     "unmatched",
@@ -302,7 +304,10 @@ impl<S: Send + Sync + 'static> App<S> {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let path = request.uri().path().to_owned();
-        if let Some(answer) = self.operations(&path, Listener::Public).await {
+        if let Some(answer) = self
+            .operations(request.method(), &path, Listener::Public)
+            .await
+        {
             return answer;
         }
         if let (Some(document), "/openapi.json") = (self.openapi, path.as_str()) {
@@ -316,6 +321,9 @@ impl<S: Send + Sync + 'static> App<S> {
         match self.router.find(request.method(), &path) {
             Found::Nothing => {
                 if path.starts_with("/assets/") {
+                    if let Some(refusal) = read_only(request.method()) {
+                        return ("/assets", refusal);
+                    }
                     let (parts, _) = request.into_parts();
                     let head =
                         Request::new(parts.method, parts.uri, parts.headers, Bytes::new(), peer);
@@ -397,10 +405,19 @@ impl<S: Send + Sync + 'static> App<S> {
 
     /// The endpoints every server has: `/healthz`, `/readyz`, `/metrics` (the last two only on
     /// the admin listener when there is one).
-    async fn operations(&self, path: &str, listener: Listener) -> Option<(&'static str, Response)> {
+    async fn operations(
+        &self,
+        method: &Method,
+        path: &str,
+        listener: Listener,
+    ) -> Option<(&'static str, Response)> {
         let private = matches!(path, "/readyz" | "/metrics");
         if private && self.admin_listener && listener == Listener::Public {
             return None;
+        }
+        let known = matches!(path, "/healthz" | "/readyz" | "/metrics");
+        if let (true, Some(refusal)) = (known, read_only(method)) {
+            return Some(("unmatched", refusal));
         }
         Some(match path {
             "/healthz" => (
@@ -712,13 +729,19 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-fn not_implemented() -> Response {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "method_not_implemented",
-        "this server implements GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS only",
+/// The refusal of any method but GET and HEAD on a read-only resource (the operations
+/// endpoints, the OpenAPI document, assets): 405 with `Allow: GET, HEAD`.
+fn read_only(method: &Method) -> Option<Response> {
+    if *method == Method::GET || *method == Method::HEAD {
+        return None;
+    }
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "use GET, HEAD",
     )
-    .into_response()
+    .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    Some(error.into_response())
 }
 
 fn not_ready() -> Response {
@@ -730,14 +753,8 @@ fn not_ready() -> Response {
 
 /// The OpenAPI document: GET or HEAD, readable from any origin, cached for five minutes.
 fn openapi(method: &Method, document: &'static str) -> Response {
-    if *method != Method::GET && *method != Method::HEAD {
-        let error = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use GET, HEAD",
-        )
-        .with_header(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return error.into_response();
+    if let Some(refusal) = read_only(method) {
+        return refusal;
     }
     let mut response = with_type(StatusCode::OK, "application/json", document);
     let headers = response.headers_mut();

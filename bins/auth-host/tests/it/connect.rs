@@ -2,7 +2,7 @@
 
 use watchword_testkit::http::CookieJar;
 
-use crate::harness::{expect_status, Host, OPERATOR_TOKEN};
+use crate::harness::{expect_status, Host, Options, OPERATOR_TOKEN};
 
 #[tokio::test]
 async fn an_app_provisions_the_same_did_for_the_same_user() {
@@ -108,5 +108,32 @@ async fn the_apps_api_needs_the_operator_token() {
             .call_keeping(&jar, "GET", "/api/connect/apps", None, None, &headers)
             .await;
         expect_status(&reply, 401);
+    }
+}
+
+#[tokio::test]
+async fn without_an_operator_token_the_apps_api_is_not_there() {
+    let host = Host::start_with(Options {
+        no_operator: true,
+        ..Options::default()
+    })
+    .await;
+    let jar = CookieJar::new();
+    let auth = [("authorization", "Bearer anything-at-all-anything-at-all")];
+    for (method, path) in [
+        ("GET", "/api/connect/apps"),
+        ("POST", "/api/connect/apps"),
+        ("DELETE", "/api/connect/apps/app-1"),
+    ] {
+        let body = (method == "POST").then_some(r#"{"name":"Shop","origins":[]}"#);
+        let reply = host
+            .call_keeping(&jar, method, path, body, None, &auth)
+            .await;
+        expect_status(&reply, 404);
+        assert_eq!(
+            reply.json()["error"]["code"],
+            "apps_api_off",
+            "{method} {path}"
+        );
     }
 }

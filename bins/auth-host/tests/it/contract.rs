@@ -115,6 +115,7 @@ async fn every_documented_status_is_sent_and_nothing_else() {
         oidc: true,
         contact: true,
         dead_provider: true,
+        no_operator: false,
     })
     .await;
     let own = host.url.clone();
@@ -839,8 +840,37 @@ async fn every_documented_status_is_sent_and_nothing_else() {
     // Read the server's own count of what it answered (twice, so /metrics counts itself).
     host.get(&mut anon, "/metrics").await;
     let metrics = String::from_utf8(host.get(&mut anon, "/metrics").await.body).expect("text");
+    let mut observed = contract::observed(&metrics);
+
+    // A host without `--operator-token`: the apps API is not there.
+    let bare = Host::start_with(Options {
+        no_operator: true,
+        ..Options::default()
+    })
+    .await;
+    let bare_jar = CookieJar::new();
+    for (method, target, body) in [
+        ("GET", "/api/connect/apps", None),
+        ("POST", "/api/connect/apps", Some(json!({"name": "x"}))),
+        ("DELETE", "/api/connect/apps/x", None),
+    ] {
+        let reply = bare
+            .call_keeping(&bare_jar, method, target, None, body.as_ref(), &op)
+            .await;
+        status(
+            &reply,
+            404,
+            &format!("{method} {target} without an operator token"),
+        );
+    }
+    let mut bare_anon = CookieJar::new();
+    bare.get(&mut bare_anon, "/metrics").await;
+    observed.extend(contract::observed(
+        &String::from_utf8(bare.get(&mut bare_anon, "/metrics").await.body).expect("text"),
+    ));
+
     let documented = contract::documented(watchword_auth_host_server::OPENAPI);
     let paths: Vec<String> = documented.iter().map(|(_, path, _)| path.clone()).collect();
     let scope: Vec<&str> = paths.iter().map(String::as_str).collect();
-    contract::assert_matches(&documented, &contract::observed(&metrics), &scope);
+    contract::assert_matches(&documented, &observed, &scope);
 }

@@ -37,11 +37,14 @@ pub(crate) struct Host {
 }
 
 #[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of a test host
 pub(crate) struct Options {
     pub(crate) oidc: bool,
     pub(crate) contact: bool,
     /// A second provider, `down`, whose issuer does not answer.
     pub(crate) dead_provider: bool,
+    /// No `--operator-token`: the apps API is off.
+    pub(crate) no_operator: bool,
 }
 
 fn now() -> u64 {
@@ -70,7 +73,7 @@ impl Host {
             settings.contact_to = Some("operator@example.test".into());
         }
         settings.operator_token_sha256 =
-            Some(watchword_http::sha256_hex(OPERATOR_TOKEN.as_bytes()));
+            (!options.no_operator).then(|| watchword_http::sha256_hex(OPERATOR_TOKEN.as_bytes()));
         let smtp = SmtpSink::start().await;
         let mailer = Mailer::smtp(
             &format!("smtp://{}?tls=none", smtp.addr()),

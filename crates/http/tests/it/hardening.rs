@@ -111,17 +111,28 @@ fn peer(ip: &str) -> IpAddr {
 }
 
 #[tokio::test]
-async fn an_invented_method_gets_501_and_never_reaches_metrics_or_routing() {
+async fn an_invented_method_is_the_callers_mistake_and_never_reaches_metrics_or_a_handler() {
     let app = app(limits());
     let local = peer("127.0.0.1");
     let long = "X".repeat(60 * 1024);
-    for method in ["BREW", "PROPFIND", long.as_str()] {
+    for method in ["BREW", "PROPFIND", "TRACE", long.as_str()] {
         let response = app.handle(get_request(method, "/change"), local).await;
-        assert_eq!(response.status(), 501, "{}", &method[..method.len().min(9)]);
+        assert_eq!(response.status(), 405, "{}", &method[..method.len().min(9)]);
+        assert_eq!(response.headers()["allow"], "GET");
         assert_eq!(
             body_json(response).await["error"]["code"],
-            "method_not_implemented"
+            "method_not_allowed"
         );
+        let unrouted = app.handle(get_request(method, "/nowhere"), local).await;
+        assert_eq!(unrouted.status(), 404);
+    }
+    // Read-only resources of the kit take GET and HEAD only, whatever else is sent.
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        for method in ["POST", "TRACE", "BREW"] {
+            let response = app.handle(get_request(method, path), local).await;
+            assert_eq!(response.status(), 405, "{method} {path}");
+            assert_eq!(response.headers()["allow"], "GET, HEAD", "{method} {path}");
+        }
     }
     let metrics = app.metrics().render();
     assert!(
@@ -140,7 +151,7 @@ async fn an_invented_method_gets_501_and_never_reaches_metrics_or_routing() {
     let raw = request(&long, "/read", &[], None);
     let reply = send_raw(server, &raw).await;
     assert!(
-        reply.status == 501 || reply.status == 400,
+        reply.status == 405 || reply.status == 400,
         "{}",
         reply.status
     );

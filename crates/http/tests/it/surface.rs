@@ -551,6 +551,12 @@ async fn assets_have_etags_and_immutable_versioned_urls() {
         "a stale version is not served as immutable"
     );
 
+    for method in ["POST", "DELETE", "TRACE"] {
+        let reply = send_raw(addr, &request(method, "/assets/widget.js", &[], None)).await;
+        assert_eq!(reply.status, 405, "{method}");
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"), "{method}");
+    }
+
     let assets = Assets::new().with("widget.js", "text/javascript", &b"console.log('w');"[..]);
     let asset = assets.get("widget.js").expect("asset");
     assert_eq!(
