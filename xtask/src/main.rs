@@ -132,9 +132,10 @@ fn node_modules() -> Result<()> {
 
 /// The crates that do no IO (ARCHITECTURE.md); each has a clippy.toml with the same
 /// disallowed clocks and OS randomness.
-const PURE_CRATES: [&str; 6] = [
+const PURE_CRATES: [&str; 7] = [
     "watchword-token",
     "watchword-otp",
+    "watchword-approval",
     "watchword-captcha",
     "watchword-bip322",
     "watchword-session",
