@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo xtask test                 install what the tests need, build once, run every test,
-//!                                  replay the fuzz seed corpora, then short fuzz and bench smokes
+//!                                  replay the fuzz seed corpora, then short fuzz, bench and
+//!                                  contract smokes
 //! cargo xtask fuzz [TARGET] [--runs N] [--seconds S]
 //!                                  run the real fuzzers (cargo-fuzz, on stable via RUSTC_BOOTSTRAP)
 //! cargo xtask bench [BENCH] [FLAGS]
@@ -11,6 +12,9 @@
 //! cargo xtask load [--flows N] [--concurrency C]
 //!                                  drive captcha flows against a server on a real Redis, beside
 //!                                  a hyper hello-world and redis-benchmark
+//! cargo xtask contracts [--examples N]
+//!                                  test every surface's OpenAPI document with schemathesis
+//!                                  against `watchword dev` on a real Redis
 //! ```
 
 use std::env;
@@ -19,7 +23,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C]>";
+mod contracts;
+
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C] | contracts [--examples N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -28,6 +34,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("load") => load(&args[1..]),
+        Some("contracts") => contracts::contracts(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -83,9 +90,23 @@ fn require_program(program: &str, package: &str, apt_updated: &mut bool) -> Resu
     if on_path(program) {
         return Ok(());
     }
+    apt_install(
+        package,
+        &format!("`{program}` is needed by the tests and is not installed."),
+        apt_updated,
+    )?;
+    if !on_path(program) {
+        bail!("installed {package} but `{program}` is still not on PATH");
+    }
+    Ok(())
+}
+
+/// Installs a Debian package when we can (root with apt-get), or stops with `why` and what to
+/// install.
+fn apt_install(package: &str, why: &str, apt_updated: &mut bool) -> Result<()> {
     if !(is_root() && on_path("apt-get")) {
         bail!(
-            "`{program}` is needed by the tests and is not installed.\n\
+            "{why}\n\
              Install the `{package}` package (Debian/Ubuntu: sudo apt-get install {package}) and run again."
         );
     }
@@ -99,13 +120,8 @@ fn require_program(program: &str, package: &str, apt_updated: &mut bool) -> Resu
     install
         .args(["install", "-y", "-qq", "--no-install-recommends", package])
         .env("DEBIAN_FRONTEND", "noninteractive");
-    run(install).with_context(|| {
-        format!("could not install {package}; install it by hand and run again")
-    })?;
-    if !on_path(program) {
-        bail!("installed {package} but `{program}` is still not on PATH");
-    }
-    Ok(())
+    run(install)
+        .with_context(|| format!("could not install {package}; install it by hand and run again"))
 }
 
 /// Installs the test kit's npm packages (`crates/testkit/node`, pinned by its lock file) when
@@ -197,6 +213,7 @@ fn test(args: &[String]) -> Result<()> {
         let mut benches = cargo();
         benches.args(["bench", "-p", "watchword-benches", "--", "--test"]);
         run(benches)?;
+        contracts::contracts(&["--examples".into(), "10".into()])?;
     }
     Ok(())
 }

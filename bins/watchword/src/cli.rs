@@ -28,7 +28,7 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run every surface and the demo site in one process, on the memory store.
+    /// Run every surface and the demo site in one process, on the memory store (or `--redis`).
     Dev(DevArgs),
     /// Manage the API clients of a surface (apps, portals, partner backends).
     #[command(subcommand)]
@@ -55,6 +55,10 @@ pub(crate) struct DevArgs {
     /// Port of the demo site; the surfaces use their standard ports (8081-8085).
     #[arg(long, env = "WATCHWORD_DEV_PORT", default_value_t = 8080)]
     pub(crate) port: u16,
+    /// Run the surfaces on this Redis (`redis://…`, `redis+unix://…`) instead of the memory
+    /// store. Give it a database of its own: the demo writes its sites and clients there.
+    #[arg(long, value_name = "URL")]
+    pub(crate) redis: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

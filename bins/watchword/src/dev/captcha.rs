@@ -61,6 +61,12 @@ impl super::DemoSurface for Captcha {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        // On a Redis kept from an earlier run, the demo site is made afresh with a new secret.
+        captcha
+            .sites()
+            .remove(store.as_ref(), SITE)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         let site = captcha
             .sites()
             .add(

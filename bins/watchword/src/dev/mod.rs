@@ -138,7 +138,8 @@ async fn start<S: DemoSurface>(
 }
 
 async fn serve(args: &DevArgs) -> anyhow::Result<()> {
-    let store = watchword_store::open("memory://").context("opening the memory store")?;
+    let url = args.redis.as_deref().unwrap_or("memory://");
+    let store = watchword_store::open(url).context("opening the state store")?;
     let (stop, stopped) = watch::channel(false);
     let stopped = Stop(stopped);
     let mut tasks = Vec::new();
@@ -202,7 +203,12 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
     // Listen for the signals before saying we are up: a stop right after the banner is then
     // a clean shutdown.
     let shutdown = watchword_http::shutdown_signal();
-    println!("{}", banner(&demo_url, &mounted));
+    let on = if args.redis.is_some() {
+        "on Redis"
+    } else {
+        "on the memory store (state is lost on exit)"
+    };
+    println!("{}", banner(on, &demo_url, &mounted));
     shutdown.await;
     let _ = stop.send(true);
     for task in tasks {
@@ -219,8 +225,8 @@ fn demo_base(demo_url: &str, surface: &Mounted) -> String {
     }
 }
 
-fn banner(demo_url: &str, mounted: &[Mounted]) -> String {
-    let mut out = format!("Watchword dev: every surface on the memory store (state is lost on exit).\n\n  demo site   {demo_url}/\n");
+fn banner(on: &str, demo_url: &str, mounted: &[Mounted]) -> String {
+    let mut out = format!("Watchword dev: every surface {on}.\n\n  demo site   {demo_url}/\n");
     for surface in mounted {
         let _ = writeln!(
             out,

@@ -41,6 +41,12 @@ impl super::DemoSurface for PasskeyService {
         demo_origin: &str,
     ) -> anyhow::Result<(DemoPasskey, Credentials)> {
         let now = watchword_http::Clock::system().now();
+        // On a Redis kept from an earlier run, the demo client is made afresh.
+        passkey
+            .clients()
+            .remove(store.as_ref(), "demo-passkey")
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         let created = passkey
             .clients()
             .add(

@@ -58,7 +58,13 @@ impl super::DemoSurface for Twoway {
             };
             let clients = twoway.clients().clone();
             let store = store.clone();
+            let id = id.to_owned();
             async move {
+                // On a Redis kept from an earlier run, the demo clients are made afresh.
+                clients
+                    .remove(store.as_ref(), &id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
                 clients
                     .add(store.as_ref(), new, &mut rand_core::OsRng, now)
                     .await
