@@ -10,8 +10,9 @@
 //!                                  run the criterion benches (FLAGS go to criterion, e.g.
 //!                                  --quick) and print the ratio tables
 //! cargo xtask load [--flows N] [--concurrency C]
-//!                                  drive captcha flows against a server on a real Redis, beside
-//!                                  a hyper hello-world and redis-benchmark
+//!                                  drive captcha flows against a server process on a real
+//!                                  Redis, beside a hyper hello-world process and
+//!                                  redis-benchmark; writes target/load/report.json
 //! cargo xtask contracts [--examples N]
 //!                                  test every surface's OpenAPI document with schemathesis
 //!                                  against `watchword dev` on a real Redis
