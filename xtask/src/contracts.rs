@@ -97,7 +97,9 @@ pub(crate) fn contracts(args: &[String]) -> Result<()> {
     for (name, port) in SURFACES {
         let base = format!("http://127.0.0.1:{port}");
         let mut command = Command::new(&schemathesis);
+        // Its cache goes beside the logs, not into the working tree.
         command
+            .current_dir(&dir)
             .args(["run", &format!("{base}/openapi.json"), "--url", &base])
             .args(["--checks", CHECKS])
             .args(["--phases", "examples,coverage,fuzzing"])
