@@ -198,17 +198,15 @@ impl<T: DeserializeOwned> Claims<T> {
                 }
             }
         })?;
+        let exp = exp?;
         let aud = audience_claim(aud).ok()?;
         let rest = rest
             .into_iter()
             .map_while(|member| member)
             .map(|(name, value)| (name.to_owned(), value.into_value()));
-        let mut map = MapDeserializer::new(rest);
-        let extra = T::deserialize(MapAccessDeserializer::new(&mut map))
-            .and_then(|extra| map.end().map(|()| extra))
-            .ok()?;
+        let extra = extra_claims(rest).ok()?;
         Some(Claims {
-            exp: UnixTime(exp?),
+            exp: UnixTime(exp),
             nbf: nbf.map(UnixTime),
             iat: iat.map(UnixTime),
             iss: iss.map(str::to_owned),
@@ -260,12 +258,9 @@ impl<T: DeserializeOwned> Claims<T> {
             .enumerate()
             .filter(|(index, _)| !taken.contains(index))
             .map(|(_, (name, value))| (name.into_owned(), value.into_value()));
-        let mut map = MapDeserializer::new(rest);
-        let extra = T::deserialize(MapAccessDeserializer::new(&mut map))
-            .and_then(|extra| map.end().map(|()| extra))
-            .map_err(|err: serde_json::Error| Error::ExtraClaims {
-                reason: err.to_string(),
-            })?;
+        let extra = extra_claims(rest).map_err(|err| Error::ExtraClaims {
+            reason: err.to_string(),
+        })?;
         Ok(Claims {
             exp,
             nbf,
@@ -277,6 +272,15 @@ impl<T: DeserializeOwned> Claims<T> {
             extra,
         })
     }
+}
+
+/// Reads `extra` from the members left once the registered claims took theirs, handed over as
+/// a map without building one.
+fn extra_claims<T: DeserializeOwned>(
+    members: impl Iterator<Item = (String, Value)>,
+) -> Result<T, serde_json::Error> {
+    let mut map = MapDeserializer::new(members);
+    T::deserialize(MapAccessDeserializer::new(&mut map)).and_then(|extra| map.end().map(|()| extra))
 }
 
 fn time_claim(value: Option<Member<'_>>, claim: &'static str) -> Result<Option<UnixTime>, Error> {
