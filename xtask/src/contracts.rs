@@ -23,8 +23,9 @@ use crate::{apt_install, cargo, require_program, root, run};
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
 /// The surfaces `watchword dev` serves, with their standard ports.
-const SURFACES: [(&str, u16); 4] = [
+const SURFACES: [(&str, u16); 5] = [
     ("captcha", 8081),
+    ("approval", 8082),
     ("auth-host", 8083),
     ("passkey", 8084),
     ("twoway", 8085),

@@ -33,7 +33,7 @@ pub mod connect;
 pub mod email;
 pub mod idtoken;
 pub mod keys;
-pub mod mail;
+pub use watchword_mail as mail;
 pub mod oauth;
 pub mod outbound;
 pub mod public;

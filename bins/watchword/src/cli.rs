@@ -83,12 +83,13 @@ pub(crate) enum ClientCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ClientAddArgs {
-    /// The surface the client calls: twoway, passkey or auth-host.
+    /// The surface the client calls: twoway, passkey, auth-host or approval.
     #[arg(long)]
     pub(crate) surface: String,
     /// Its role there (twoway: app or portal; passkey: app; auth-host: connect, whose key is
-    /// `<id>.<secret>` as a Bearer token).
-    #[arg(long)]
+    /// `<id>.<secret>` as a Bearer token). An approval partner has no role: it gets a server
+    /// key (`SRV-…`) and a browser key (`JS-…`).
+    #[arg(long, default_value = "")]
     pub(crate) role: String,
     /// A name for people.
     #[arg(long)]

@@ -23,7 +23,7 @@ const ROLES: &[(&str, &[&str])] = &[
 fn registry(surface: &str) -> anyhow::Result<Clients> {
     if !ROLES.iter().any(|(s, _)| *s == surface) {
         bail!(
-            "unknown surface {surface:?}; surfaces with clients: {}",
+            "unknown surface {surface:?}; surfaces with clients: {}, approval",
             ROLES.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
         );
     }
@@ -45,6 +45,9 @@ fn public(client: &Client) -> serde_json::Value {
 pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<ExitCode> {
     let (store, runtime) = crate::admin::open(store_url, "clients")?;
     runtime.block_on(async move {
+        if command_surface(&command) == watchword_approval_server::SURFACE {
+            return partners(store.as_ref(), command).await;
+        }
         match command {
             ClientCommand::Add(args) => {
                 let roles = ROLES
@@ -116,4 +119,83 @@ pub(crate) fn run(store_url: &str, command: ClientCommand) -> anyhow::Result<Exi
             }
         }
     })
+}
+
+fn command_surface(command: &ClientCommand) -> &str {
+    match command {
+        ClientCommand::Add(args) => &args.surface,
+        ClientCommand::List { surface } | ClientCommand::Remove { surface, .. } => surface,
+    }
+}
+
+fn partner(partner: &watchword_approval_server::Partner) -> serde_json::Value {
+    serde_json::json!({
+        "id": partner.id,
+        "name": partner.name,
+        "origins": partner.origins,
+        "created_at": partner.created_at,
+    })
+}
+
+/// The approval surface's clients: partners, each with a server and a browser key.
+async fn partners(
+    store: &dyn watchword_store::Store,
+    command: ClientCommand,
+) -> anyhow::Result<ExitCode> {
+    let registry = watchword_approval_server::Partners::new()?;
+    match command {
+        ClientCommand::Add(args) => {
+            if !args.role.is_empty() || !args.scopes.is_empty() {
+                bail!(
+                    "an approval partner takes no --role or --scope: it gets a SRV- and a JS- key"
+                );
+            }
+            let added = registry
+                .add(
+                    store,
+                    watchword_approval_server::NewPartner {
+                        id: args.id,
+                        name: args.name,
+                        origins: args.origins,
+                        keys: None,
+                    },
+                    &mut rand_core::OsRng,
+                    watchword_http::Clock::system().now(),
+                )
+                .await
+                .map_err(|e| crate::admin::api(&e))?;
+            let mut shown = partner(&added.partner);
+            shown["server_key"] = added.server_key.expose().into();
+            shown["browser_key"] = added.browser_key.expose().into();
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+            eprintln!(
+                "the keys are shown only this once; the store keeps their SHA-256. The SRV- key \
+                 belongs on your servers only; the JS- key works from the origins given."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ClientCommand::List { .. } => {
+            let list = registry
+                .list(store)
+                .await
+                .map_err(|e| crate::admin::api(&e))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list.iter().map(partner).collect::<Vec<_>>())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ClientCommand::Remove { id, .. } => {
+            let removed = registry
+                .remove(store, &id)
+                .await
+                .map_err(|e| crate::admin::api(&e))?;
+            println!("{}", serde_json::json!({ "removed": removed }));
+            Ok(if removed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
 }

@@ -492,6 +492,23 @@ impl Transaction {
         Ok(Decided { transaction, token })
     }
 
+    /// A partner's page validates the transaction (`GetHTML`): its answer then travels as a
+    /// single-use token through the page, so a pending distributed transaction becomes a
+    /// standard one (the private token reaches the owner through `VerifyToken`). The product
+    /// asks for a `privateToken` in every `getTransactionID`, so the flow is known only once
+    /// the partner picks a page. Any other transaction is returned unchanged.
+    #[must_use]
+    pub fn for_page(self) -> Transaction {
+        if self.state == State::Pending && self.flow == Flow::Distributed {
+            Transaction {
+                flow: Flow::Standard,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
     /// Cancels a pending transaction because another request of the same customer was
     /// denied. A finished one is returned unchanged.
     #[must_use]

@@ -69,7 +69,7 @@ pub use metrics::Metrics;
 pub use ratelimit::{check_in_order, RateLimit};
 pub use request::{form_pairs, parse_json, Params, Prefixes, Request};
 pub use response::{full, html, json, ok, with_type, Response};
-pub use router::{BoxFuture, Cors, Router};
+pub use router::{BoxFuture, Cors, RouteLimits, Router};
 pub use server::{shutdown_signal, App, Limits};
 pub use surface::{
     bind, build, command, default_args, main, parse, run_server, BuildError, DemoPage, Env, Rng,

@@ -17,7 +17,7 @@ use crate::response::Response;
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-type Handler<S> =
+pub(crate) type Handler<S> =
     Arc<dyn Fn(Arc<S>, Request) -> BoxFuture<Result<Response, ApiError>> + Send + Sync>;
 type OriginCheck<S> =
     Arc<dyn Fn(Arc<S>, Params, String) -> BoxFuture<Result<bool, ApiError>> + Send + Sync>;
@@ -77,6 +77,19 @@ struct Route<S> {
     handler: Handler<S>,
 }
 
+/// Limits of one route pattern that differ from the app's [`Limits`](crate::Limits): a larger
+/// body (an upload), or more time for the handler (a request that waits for a person).
+///
+/// Reading the body stays bounded by the app's request timeout either way, so a slow sender
+/// cannot hold a connection for the handler's longer time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteLimits {
+    /// Largest body accepted on the route, instead of the app's.
+    pub body_bytes: Option<usize>,
+    /// Time the handler may run once the body is read, instead of the app's request timeout.
+    pub handler_timeout: Option<std::time::Duration>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(&'static str),
@@ -87,6 +100,7 @@ enum Segment {
 pub struct Router<S> {
     routes: Vec<Route<S>>,
     cors: Vec<(Vec<Segment>, Arc<Cors<S>>)>,
+    limits: Vec<(Vec<Segment>, RouteLimits)>,
 }
 
 impl<S> std::fmt::Debug for Router<S> {
@@ -106,6 +120,7 @@ impl<S> Default for Router<S> {
         Self {
             routes: Vec::new(),
             cors: Vec::new(),
+            limits: Vec::new(),
         }
     }
 }
@@ -117,6 +132,7 @@ pub(crate) enum Found<S> {
         handler: Handler<S>,
         params: Params,
         cors: Option<Arc<Cors<S>>>,
+        limits: RouteLimits,
     },
     Preflight {
         pattern: &'static str,
@@ -203,6 +219,13 @@ impl<S: Send + Sync + 'static> Router<S> {
         self
     }
 
+    /// Gives the routes of `pattern` their own [`RouteLimits`].
+    #[must_use]
+    pub fn limits(mut self, pattern: &'static str, limits: RouteLimits) -> Self {
+        self.limits.push((parse_pattern(pattern), limits));
+        self
+    }
+
     pub(crate) fn find(&self, method: &Method, path: &str) -> Found<S> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
         let mut allow = Vec::new();
@@ -214,11 +237,18 @@ impl<S: Send + Sync + 'static> Router<S> {
                 || (*method == Method::HEAD && route.method == Method::GET && route.safe);
             if same {
                 let cors = self.cors_for(&route.segments);
+                let limits = self
+                    .limits
+                    .iter()
+                    .find(|(s, _)| *s == route.segments)
+                    .map(|(_, l)| *l)
+                    .unwrap_or_default();
                 return Found::Route {
                     pattern: route.pattern,
                     handler: route.handler.clone(),
                     params,
                     cors,
+                    limits,
                 };
             }
             if !allow.contains(&route.method) {

@@ -372,6 +372,7 @@ impl<S: Send + Sync + 'static> App<S> {
                 handler,
                 params,
                 cors,
+                limits,
             } => {
                 let cors_origin = match (&cors, origin) {
                     (Some(cors), Some(origin)) => {
@@ -387,19 +388,43 @@ impl<S: Send + Sync + 'static> App<S> {
                     }
                     _ => None,
                 };
-                let mut response = match self.read(request, peer, deadline).await {
-                    Ok(mut request) => {
-                        request.set_params(params);
-                        self.run(handler(self.state.clone(), request), deadline)
-                            .await
-                    }
-                    Err(error) => error.into_response(),
-                };
+                let mut response = self
+                    .read_and_run(request, peer, deadline, handler, params, limits)
+                    .await;
                 if let Some(origin) = cors_origin {
                     set_allow_origin(response.headers_mut(), &origin, self.cors_credentials);
                 }
                 (pattern, response)
             }
+        }
+    }
+
+    /// Reads the body within the route's limits and runs its handler: until `deadline`, or
+    /// for the route's own handler time once the body is in.
+    async fn read_and_run<B>(
+        &self,
+        request: http::Request<B>,
+        peer: IpAddr,
+        deadline: tokio::time::Instant,
+        handler: crate::router::Handler<S>,
+        params: crate::request::Params,
+        limits: crate::router::RouteLimits,
+    ) -> Response
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let body_bytes = limits.body_bytes.unwrap_or(self.limits.body_bytes);
+        match self.read(request, peer, deadline, body_bytes).await {
+            Ok(mut request) => {
+                request.set_params(params);
+                let run_until = limits
+                    .handler_timeout
+                    .map_or(deadline, |t| tokio::time::Instant::now() + t);
+                self.run(handler(self.state.clone(), request), run_until)
+                    .await
+            }
+            Err(error) => error.into_response(),
         }
     }
 
@@ -483,6 +508,7 @@ impl<S: Send + Sync + 'static> App<S> {
         request: http::Request<B>,
         peer: IpAddr,
         deadline: tokio::time::Instant,
+        body_bytes: usize,
     ) -> Result<Request, ApiError>
     where
         B: Body<Data = Bytes> + Send + 'static,
@@ -492,10 +518,7 @@ impl<S: Send + Sync + 'static> App<S> {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                format!(
-                    "request body is larger than {} bytes",
-                    self.limits.body_bytes
-                ),
+                format!("request body is larger than {body_bytes} bytes"),
             )
         };
         let declared = request
@@ -503,15 +526,12 @@ impl<S: Send + Sync + 'static> App<S> {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > self.limits.body_bytes as u64) {
+        if declared.is_some_and(|n| n > body_bytes as u64) {
             return Err(too_large());
         }
         let (parts, body) = request.into_parts();
-        let collected = tokio::time::timeout_at(
-            deadline,
-            Limited::new(body, self.limits.body_bytes).collect(),
-        )
-        .await;
+        let collected =
+            tokio::time::timeout_at(deadline, Limited::new(body, body_bytes).collect()).await;
         let bytes = match collected {
             Err(_) => return Err(timeout_error()),
             Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {

@@ -41,6 +41,11 @@ impl Reply {
         })
     }
 
+    /// The body as text (lossy), for assertion messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     /// The stable error code of a `{"error": {"code": …}}` body.
     pub fn error_code(&self) -> String {
         self.json()["error"]["code"]

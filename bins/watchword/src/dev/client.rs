@@ -27,6 +27,18 @@ pub(crate) async fn call_with_headers(
     headers: &[(&str, &str)],
     body: Option<&serde_json::Value>,
 ) -> anyhow::Result<(u16, serde_json::Value)> {
+    let (status, body) = call_raw(method, url, headers, body).await?;
+    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    Ok((status, json))
+}
+
+/// As [`call_with_headers`], with the body as it came (an HTML snippet, for one).
+pub(crate) async fn call_raw(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<(u16, Bytes)> {
     let uri: http::Uri = url.parse().with_context(|| format!("bad URL {url}"))?;
     let Some(authority) = uri.authority().cloned() else {
         bail!("no host in {url}")
@@ -54,6 +66,5 @@ pub(crate) async fn call_with_headers(
     let response = sender.send_request(request.body(Full::new(bytes))?).await?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await?.to_bytes();
-    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    Ok((status, json))
+    Ok((status, body))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use watchword_approval_server::Approval;
 use watchword_auth_host_server::AuthHost;
 use watchword_captcha_server::Captcha;
 use watchword_http::header::{HeaderName, HeaderValue};
@@ -17,6 +18,7 @@ use watchword_twoway_server::Twoway;
 
 use crate::cli::DevArgs;
 
+mod approval;
 mod auth;
 mod captcha;
 mod client;
@@ -45,6 +47,7 @@ pub(crate) struct Demo {
     captcha: captcha::DemoCaptcha,
     passkey: passkey::DemoPasskey,
     auth: auth::DemoAuth,
+    approval: approval::DemoApproval,
 }
 
 /// Stops every server of the process at once.
@@ -156,8 +159,11 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
         start::<Twoway>(args, &store, &demo_url, &stopped, &mut tasks).await?;
     let (auth, mounted_auth) =
         start::<AuthHost>(args, &store, &demo_url, &stopped, &mut tasks).await?;
+    let (approval, mounted_approval) =
+        start::<Approval>(args, &store, &demo_url, &stopped, &mut tasks).await?;
     let mounted = vec![
         mounted_captcha,
+        mounted_approval,
         mounted_auth,
         mounted_passkey,
         mounted_twoway,
@@ -170,10 +176,19 @@ async fn serve(args: &DevArgs) -> anyhow::Result<()> {
         captcha,
         passkey,
         auth,
+        approval,
     };
-    let router = auth::routes(passkey::routes(captcha::routes(twoway::routes(
-        Router::new().safe_get("/", index),
-    ))));
+    let router = approval::routes(auth::routes(passkey::routes(captcha::routes(
+        twoway::routes(Router::new().safe_get("/", index)),
+    ))))
+    // The server-only demo waits, as SendRequest does, for the customer.
+    .limits(
+        "/approval/server-only",
+        watchword_http::RouteLimits {
+            body_bytes: None,
+            handler_timeout: Some(std::time::Duration::from_secs(150)),
+        },
+    );
     // The widget's worker must come from the page's own origin: the demo hosts a copy, as a
     // partner site would.
     let assets = Assets::new()

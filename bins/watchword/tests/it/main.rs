@@ -2,6 +2,7 @@
 // Scenario tests read top to bottom; splitting them would hide the story.
 #![allow(clippy::too_many_lines)]
 
+mod approval_browser;
 mod auth_browser;
 mod captcha_admin;
 mod captcha_browser;

@@ -450,3 +450,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_page_turns_a_pending_distributed_transaction_into_a_standard_one() {
+    let mut rng = TestRng::new(41);
+    let pending = start(Flow::Distributed, &mut rng).for_page();
+    assert_eq!(pending.flow(), Flow::Standard);
+    let number = pending.number();
+    let decided = pending
+        .decide(&approve(Some(number)), NOW.plus(5), &mut rng)
+        .expect("approves");
+    let token = decided.token.expect("the page gets a token");
+    let (_, outcome) = decided
+        .transaction
+        .verify_token(OWNER, token.expose(), NOW.plus(6))
+        .expect("redeems");
+    // The private token reaches the owner through VerifyToken instead.
+    assert_eq!(outcome.private_token.as_deref(), Some("s3cret"));
+
+    // Server-only and decided transactions keep their flow.
+    assert_eq!(
+        start(Flow::ServerOnly, &mut rng).for_page().flow(),
+        Flow::ServerOnly
+    );
+    let decided = approved(Flow::Distributed, &mut rng).transaction;
+    assert_eq!(decided.for_page().flow(), Flow::Distributed);
+}

@@ -13,7 +13,8 @@ use hyper::body::Frame;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use watchword_http::{
-    check_in_order, ok, ApiError, App, Limits, Prefixes, RateLimit, Request, Response, Router,
+    check_in_order, ok, ApiError, App, Limits, Prefixes, RateLimit, Request, Response, RouteLimits,
+    Router,
 };
 use watchword_store::Store;
 use watchword_testkit::http::{read_reply, request, send_raw};
@@ -372,4 +373,88 @@ async fn with_an_admin_listener_metrics_and_readiness_leave_the_public_one() {
         404,
         "no surface route on the admin side"
     );
+}
+
+async fn slow(_: Arc<State>, _: Request) -> Result<Response, ApiError> {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok(ok(&serde_json::json!({ "waited": true })))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_route_may_take_a_larger_body_and_more_handler_time_but_not_more_body_time() {
+    let store = watchword_store::open("memory://").expect("memory store");
+    let state = State {
+        store: store.clone(),
+        changes: AtomicU64::new(0),
+    };
+    let router = Router::new()
+        .post("/upload", change)
+        .post("/small", change)
+        .post("/slow", slow)
+        .post("/slow-default", slow)
+        .limits(
+            "/upload",
+            RouteLimits {
+                body_bytes: Some(4096),
+                handler_timeout: None,
+            },
+        )
+        .limits(
+            "/slow",
+            RouteLimits {
+                body_bytes: None,
+                handler_timeout: Some(Duration::from_secs(60)),
+            },
+        );
+    let app = App::new("test", Arc::new(state), store, router).with_limits(limits());
+    let local = peer("127.0.0.1");
+    let post = |path: &str, body: Vec<u8>| {
+        http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .body(Full::new(Bytes::from(body)))
+            .expect("request")
+    };
+    // 3 KiB: over the app's 1 KiB, within the upload route's 4 KiB.
+    assert_eq!(
+        app.handle(post("/upload", vec![b' '; 3072]), local)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.handle(post("/small", vec![b' '; 3072]), local)
+            .await
+            .status(),
+        413
+    );
+    assert_eq!(
+        app.handle(post("/upload", vec![b' '; 5000]), local)
+            .await
+            .status(),
+        413
+    );
+    // A handler taking 2 s: past the app's 1.5 s, within the slow route's own time.
+    assert_eq!(
+        app.handle(post("/slow", Vec::new()), local).await.status(),
+        200
+    );
+    let default = app.handle(post("/slow-default", Vec::new()), local).await;
+    assert_eq!(default.status(), 503);
+    assert_eq!(body_json(default).await["error"]["code"], "timeout");
+
+    // A body that never arrives on the slow route is cut at the app's request timeout, not
+    // at the handler's minute.
+    let (_send, receive) =
+        futures::channel::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(1);
+    let request = http::Request::builder()
+        .method("POST")
+        .uri("/slow")
+        .header("content-length", "2")
+        .body(StreamBody::new(receive))
+        .expect("request");
+    let answer = tokio::time::timeout(Duration::from_secs(30), app.handle(request, local))
+        .await
+        .expect("answered long before the handler's minute");
+    assert_eq!(answer.status(), 503);
 }

@@ -1,5 +1,8 @@
-//! Outgoing mail: sign-in codes and contact-form messages, over SMTP (lettre with rustls) or,
-//! without an SMTP server, into the log and an in-memory outbox the dev demo shows.
+//! Outgoing mail of the Watchword surfaces (sign-in codes, contact-form messages, device
+//! enrolment links), over SMTP (lettre with rustls) or, without an SMTP server, into the log
+//! and an in-memory outbox the dev demo shows.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,110 @@
+// Watchword approval: the partner-page part of GetHTML's snippet. It shows the number the
+// customer picks on the phone, asks the server until the customer answers, and on an approval
+// writes the single-use token and the transaction id into hidden fields `token` and
+// `transactionid` of form FormID and submits it. The partner's server then calls VerifyToken.
+// Listeners may follow along with the `watchword-approval` event on the snippet's <div>
+// (detail: {state, token}).
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script) {
+    return;
+  }
+  var base = script.getAttribute("data-base");
+  var id = script.getAttribute("data-transaction");
+  var formId = script.getAttribute("data-form");
+  var box = null;
+  var boxes = document.querySelectorAll("[data-watchword-approval]");
+  for (var i = 0; i < boxes.length; i += 1) {
+    if (boxes[i].getAttribute("data-watchword-approval") === id) {
+      box = boxes[i];
+    }
+  }
+  var delay = 1000;
+
+  function tell(state, text, token) {
+    if (box) {
+      box.setAttribute("data-state", state);
+      if (text) {
+        box.textContent = text;
+      }
+      box.dispatchEvent(new CustomEvent("watchword-approval", {
+        bubbles: true,
+        detail: { state: state, token: token || null }
+      }));
+    }
+  }
+
+  function field(form, name, value) {
+    var input = null;
+    for (var i = 0; i < form.elements.length; i += 1) {
+      if (form.elements[i].name === name) {
+        input = form.elements[i];
+      }
+    }
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  function submit(token) {
+    tell("approved", "Approved.", token);
+    var form = document.getElementById(formId);
+    if (!form || form.tagName !== "FORM") {
+      return;
+    }
+    field(form, "token", token);
+    field(form, "transactionid", id);
+    if (form.requestSubmit) {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+
+  function again() {
+    setTimeout(poll, delay);
+  }
+
+  function poll() {
+    fetch(base + "/page/" + encodeURIComponent(id) + "/status", {
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 404) {
+        tell("unknown", "This request is no longer valid.");
+        return null;
+      }
+      if (!response.ok) {
+        // Busy or briefly unavailable: back off, up to ten seconds.
+        delay = Math.min(delay * 2, 10000);
+        again();
+        return null;
+      }
+      delay = 1000;
+      return response.json();
+    }).then(function (status) {
+      if (!status) {
+        return;
+      }
+      if (status.state === "approved" && status.token) {
+        submit(status.token);
+      } else if (status.state === "denied") {
+        tell("denied", "The request was denied.");
+      } else if (status.state === "expired") {
+        tell("expired", "The request expired; start again.");
+      } else {
+        again();
+      }
+    }, function () {
+      delay = Math.min(delay * 2, 10000);
+      again();
+    });
+  }
+
+  poll();
+}());

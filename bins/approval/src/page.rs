@@ -1,0 +1,92 @@
+//! The partner's page: the snippet `GetHTML` returns, and the status it polls.
+//!
+//! The snippet is a `<div>` and a `<script>` loaded from this server with Subresource
+//! Integrity. The script shows the number the customer must pick on the phone, asks
+//! `/page/{transactionid}/status` until the customer answers, and on an approval writes the
+//! single-use token (and the transaction id) into hidden fields of form `FormID` and submits
+//! it; the partner's server then redeems the token with `VerifyToken`.
+
+use std::sync::Arc;
+
+use watchword_approval::{PageType, Transaction, TransactionId};
+use watchword_http::{ok, ApiError, Request, Response};
+
+use crate::api::{escape, state_label};
+use crate::records::{load, unknown_transaction};
+use crate::Approval;
+
+/// The HTML `GetHTML` returns for transaction `id` on `page_type`, posting into `form`.
+pub fn snippet(
+    state: &Approval,
+    id: &TransactionId,
+    tx: &Transaction,
+    page_type: PageType,
+    form: &str,
+) -> String {
+    let base = &state.config.public_url;
+    let (path, sri) = state
+        .assets
+        .get("approval.js")
+        .map(|asset| (asset.versioned_path(), asset.sri().to_owned()))
+        .unwrap_or_default();
+    format!(
+        "<div class=\"watchword-approval\" data-watchword-approval=\"{id}\" role=\"status\" aria-live=\"polite\">\
+         <p>Approve this request on your phone, and pick the number <strong class=\"watchword-approval-number\">{number}</strong>.</p></div>\n\
+         <script src=\"{base}{path}\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
+         data-base=\"{base}\" data-transaction=\"{id}\" data-form=\"{form}\" data-page-type=\"{page}\" data-number=\"{number}\"></script>\n",
+        id = escape(id.expose()),
+        number = tx.number(),
+        base = escape(base),
+        path = escape(&path),
+        sri = escape(&sri),
+        form = escape(form),
+        page = page_type.number(),
+    )
+}
+
+/// `GET /page/{transactionid}/status`: the state of the transaction, and after an approval
+/// the token to post, until it is redeemed. A read: it changes nothing.
+///
+/// # Errors
+/// `404 unknown_transaction`.
+pub async fn status(state: Arc<Approval>, request: Request) -> Result<Response, ApiError> {
+    let id =
+        TransactionId::parse(request.param("transactionid")?).map_err(|_| unknown_transaction())?;
+    let record = load(state.store.as_ref(), &id.storage_key())
+        .await?
+        .ok_or_else(unknown_transaction)?;
+    let now = state.now();
+    let label = state_label(&record.tx, now);
+    Ok(ok(&serde_json::json!({
+        "state": label,
+        "token": if label == "approved" { record.page_token } else { None },
+        "number": record.tx.number(),
+        "expires_at": record.tx.expires_at(),
+    })))
+}
+
+/// Whether a page on `origin` may read the status of transaction `id`: an origin of the
+/// partner that owns it.
+///
+/// # Errors
+/// `503` when the store is down.
+pub async fn allowed_origin(
+    state: &Approval,
+    id: Option<&str>,
+    origin: &str,
+) -> Result<bool, ApiError> {
+    let Some(id) = id.and_then(|id| TransactionId::parse(id).ok()) else {
+        return Ok(false);
+    };
+    let Some(record) = load(state.store.as_ref(), &id.storage_key()).await? else {
+        return Ok(false);
+    };
+    let Some(partner) = state
+        .partners
+        .get(state.store.as_ref(), record.tx.owner())
+        .await?
+    else {
+        return Ok(false);
+    };
+    Ok(partner.origins.iter().any(|o| o == origin))
+}

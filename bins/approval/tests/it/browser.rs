@@ -1,0 +1,294 @@
+//! The approval flows in headless Chromium: a partner site that embeds `GetHTML`'s snippet
+//! and redeems the token, and the approver app at `/device` enrolled from a mailed link.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use serde_json::json;
+use tokio::net::TcpListener;
+use watchword_http::{html, ApiError, App, Request, Response, Router};
+use watchword_testkit::browser::{element, text, type_into, wait_for, Chromium, Page};
+use watchword_testkit::http::{request, send_raw};
+
+use crate::device::enrol_code;
+use crate::harness::{Harness, Options, ADA};
+
+/// The partner's site: a sign-in page with the snippet, and the page its form posts to.
+struct Shop {
+    approval: SocketAddr,
+    srv: String,
+}
+
+async fn api(
+    shop: &Shop,
+    operation: &str,
+    body: &serde_json::Value,
+) -> watchword_testkit::http::Reply {
+    let body = body.to_string();
+    send_raw(
+        shop.approval,
+        &request(
+            "POST",
+            &format!("/api/{operation}"),
+            &[
+                ("content-type", "application/json"),
+                ("SrvAPIKey", &shop.srv),
+            ],
+            Some(body.as_bytes()),
+        ),
+    )
+    .await
+}
+
+async fn sign_in(shop: Arc<Shop>, _: Request) -> Result<Response, ApiError> {
+    let started = api(
+        &shop,
+        "getTransactionID",
+        &json!({ "UserMail": ADA, "requestype": 0, "Message": "Sign in to the shop" }),
+    )
+    .await;
+    let id = started.json()["TransactionID"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let snippet = api(
+        &shop,
+        "GetHTML",
+        &json!({ "transactionid": id, "pageType": 0, "FormID": "login" }),
+    )
+    .await;
+    Ok(html(format!(
+        "<!doctype html><html><body><h1>Shop</h1><form id=\"login\" method=\"post\" action=\"/done\"></form>{}</body></html>",
+        snippet.text()
+    )))
+}
+
+async fn done(shop: Arc<Shop>, request: Request) -> Result<Response, ApiError> {
+    let form = request.form()?;
+    let token = form
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let verified = api(
+        &shop,
+        "VerifyToken",
+        &json!({ "token": token, "UserMail": ADA }),
+    )
+    .await
+    .json();
+    Ok(html(format!(
+        "<!doctype html><html><body><p id=\"result\">{} {}</p><p id=\"token\">{}</p></body></html>",
+        verified["isValid"],
+        verified["UserValided"].as_str().unwrap_or_default(),
+        token
+    )))
+}
+
+async fn enrol_in_browser(h: &Harness, browser: &Chromium) -> Page {
+    let device = browser.open(&format!("http://{}/device", h.addr())).await;
+    wait_for(
+        &device,
+        "document.getElementById('status').dataset.state === 'unenrolled'",
+    )
+    .await;
+    type_into(&device, "#mail", ADA).await;
+    element(&device, "#enrol button")
+        .await
+        .click()
+        .await
+        .expect("send the link");
+    let mail = h.smtp.wait_for_message(ADA, Duration::from_secs(10)).await;
+    let link = format!("http://{}/device#enrol={}", h.addr(), enrol_code(&mail));
+    // The link changes only the fragment of the open app, as a tapped link in the same tab would.
+    device
+        .evaluate(format!(
+            "location.hash = {}",
+            serde_json::to_string(&link.split_once('#').map(|(_, f)| f).unwrap_or_default())
+                .unwrap_or_default()
+        ))
+        .await
+        .expect("open the enrolment link");
+    wait_for(
+        &device,
+        "document.getElementById('status').dataset.state === 'listening'",
+    )
+    .await;
+    device
+}
+
+/// Clicks the device page's button for `number` on the request the page shows for `message`'s
+/// request type, once it arrives.
+async fn pick(device: &Page, number: u64) {
+    let selector = format!("article:not([data-state]) button.choice[data-number='{number}']");
+    element(device, &selector).await;
+    device
+        .evaluate(format!("document.querySelector(\"{selector}\").click()"))
+        .await
+        .expect("click the number");
+}
+
+async fn settled(device: &Page) -> String {
+    wait_for(device, "(() => { const a = [...document.querySelectorAll('article[data-state]')].pop(); return a && a.dataset.state; })()")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn approvals_in_chromium_standard_flow_photo_signature_and_denial() {
+    let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let shop_addr = shop_listener.local_addr().expect("addr");
+    let h = Harness::start_with(Options {
+        wall_clock: true,
+        origins: vec![format!("http://{shop_addr}")],
+        ..Options::default()
+    })
+    .await;
+    let shop = Shop {
+        approval: h.addr(),
+        srv: h.partner.srv.clone(),
+    };
+    let store = watchword_store::open("memory://").expect("store");
+    let router = Router::new().safe_get("/", sign_in).post("/done", done);
+    tokio::spawn(
+        App::new("shop", Arc::new(shop), store, router)
+            .serve(shop_listener, std::future::pending()),
+    );
+
+    let browser = Chromium::launch().await;
+    let device = enrol_in_browser(&h, &browser).await;
+    // The device key stays in the browser: IndexedDB holds a key the page cannot export.
+    let extractable = device
+        .evaluate("new Promise(r => { const o = indexedDB.open('watchword-approval', 1); o.onsuccess = () => { const g = o.result.transaction('device').objectStore('device').get('device'); g.onsuccess = () => r(g.result.keys.privateKey.extractable); }; })")
+        .await
+        .expect("read the key")
+        .into_value::<bool>()
+        .expect("a boolean");
+    assert!(!extractable);
+
+    // Standard flow: the shop's page shows the number, the customer picks it on the phone,
+    // the page posts the token, the shop redeems it.
+    let page = browser.open(&format!("http://{shop_addr}/")).await;
+    let number: u64 = text(&page, ".watchword-approval-number")
+        .await
+        .parse()
+        .expect("a number");
+    pick(&device, number).await;
+    assert_eq!(settled(&device).await, "approved");
+    let result = wait_for(
+        &page,
+        "document.getElementById('result') && document.getElementById('result').textContent",
+    )
+    .await;
+    assert_eq!(result, format!("true {ADA}"));
+    let token = text(&page, "#token").await;
+    let again = h
+        .server("VerifyToken", &json!({ "token": token }))
+        .await
+        .json();
+    assert_eq!(again["isValid"], false, "a token redeems once");
+
+    photo(&h, &device).await;
+    signature(&h, &device).await;
+
+    // Denial: the customer refuses on the phone; the partner's page is told.
+    let page = browser.open(&format!("http://{shop_addr}/")).await;
+    element(&page, ".watchword-approval-number").await;
+    element(&device, "article:not([data-state]) button.deny").await;
+    device
+        .evaluate("document.querySelector('article:not([data-state]) button.deny').click()")
+        .await
+        .expect("deny");
+    wait_for(
+        &page,
+        "document.querySelector('[data-watchword-approval]').dataset.state === 'denied'",
+    )
+    .await;
+    browser.close().await;
+}
+
+/// A photo, taken with the app's file input, handed to the partner's client.
+async fn photo(h: &Harness, device: &Page) {
+    // A photo, taken with the page's file input.
+    let (id, number) = h.start_transaction(ADA, 2, "photo-client").await;
+    element(device, "article:not([data-state]) input[type=file]").await;
+    device
+        .evaluate(format!(
+            "(() => {{ const bytes = Uint8Array.from(atob('{}'), c => c.charCodeAt(0)); const t = new DataTransfer(); \
+             t.items.add(new File([bytes], 'photo.png', {{ type: 'image/png' }})); \
+             const input = document.querySelector('article:not([data-state]) input[type=file]'); input.files = t.files; }})()",
+            STANDARD.encode(crate::device::PNG_BYTES)
+        ))
+        .await
+        .expect("choose the photo");
+    pick(device, number).await;
+    wait_for(
+        device,
+        "document.querySelectorAll('article[data-state=approved]').length === 2",
+    )
+    .await;
+    let result = h
+        .client("GetResult", &json!({ "transactionid": id }))
+        .await
+        .json();
+    assert_eq!(result["isValid"], true, "{result}");
+    assert_eq!(result["Attachment"]["Kind"], "photo");
+    assert_eq!(
+        STANDARD
+            .decode(result["Attachment"]["Data"].as_str().unwrap())
+            .unwrap(),
+        crate::device::PNG_BYTES
+    );
+}
+
+/// A document signature: drawn on the canvas, and signed by the device key.
+async fn signature(h: &Harness, device: &Page) {
+    // A document signature: drawn on the canvas, and signed by the device key.
+    let (id, number) = h.start_transaction(ADA, 6, "signature-client").await;
+    element(device, "article:not([data-state]) canvas").await;
+    device
+        .evaluate(
+            "(() => { const c = document.querySelector('article:not([data-state]) canvas'); const b = c.getBoundingClientRect(); \
+             const at = (type, x, y) => c.dispatchEvent(new PointerEvent(type, { clientX: b.left + x, clientY: b.top + y, bubbles: true })); \
+             at('pointerdown', 10, 10); at('pointermove', 60, 40); at('pointermove', 120, 20); at('pointerup', 120, 20); })()",
+        )
+        .await
+        .expect("draw");
+    pick(device, number).await;
+    wait_for(
+        device,
+        "document.querySelectorAll('article[data-state=approved]').length === 3",
+    )
+    .await;
+    let result = h
+        .client("GetResult", &json!({ "transactionid": id }))
+        .await
+        .json();
+    let attachment = &result["Attachment"];
+    assert_eq!(attachment["Kind"], "signature", "{result}");
+    assert!(STANDARD
+        .decode(attachment["Data"].as_str().unwrap())
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+    let jwk = &attachment["DeviceKey"];
+    let point = [
+        &[4u8][..],
+        &URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap(),
+    ]
+    .concat();
+    let signature = URL_SAFE_NO_PAD
+        .decode(attachment["MessageSignature"].as_str().unwrap())
+        .unwrap();
+    assert!(ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_FIXED,
+        point
+    )
+    .verify(b"Sign in to the shop", &signature)
+    .is_ok());
+}

@@ -1,0 +1,8 @@
+//! The approval surface over loopback, against a real `redis-server` and a real SMTP server.
+
+mod browser;
+mod contract;
+mod device;
+mod flows;
+mod harness;
+mod keys;
