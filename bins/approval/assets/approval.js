@@ -106,5 +106,62 @@
     });
   }
 
-  poll();
+  function post(path, body) {
+    return fetch(base + "/page/" + encodeURIComponent(id) + path, {
+      method: "POST",
+      credentials: "omit",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json" },
+      body: body
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok) {
+          throw new Error(answer.error ? answer.error.message : "the request failed");
+        }
+        return answer;
+      });
+    });
+  }
+
+  // Page types 1 and 2: the customer answers here, with a security key or a platform
+  // authenticator, through WebAuthn; the answer carries the token to post.
+  function securityKey(button) {
+    var note = document.createElement("p");
+    note.className = "watchword-approval-note";
+    button.parentNode.appendChild(note);
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      note.textContent = "";
+      post("/webauthn/options", "{}").then(function (options) {
+        if (options.mode === "create") {
+          return navigator.credentials.create({
+            publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)
+          });
+        }
+        return navigator.credentials.get({
+          publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey)
+        });
+      }).then(function (credential) {
+        return post("/webauthn", JSON.stringify(credential.toJSON()));
+      }).then(function (answer) {
+        submit(answer.token);
+      }).catch(function (error) {
+        button.disabled = false;
+        note.textContent = error.message;
+        tell("error", null);
+      });
+    });
+  }
+
+  var pageType = script.getAttribute("data-page-type");
+  var keyButton = box && box.querySelector(".watchword-approval-key");
+  if ((pageType === "1" || pageType === "2") && keyButton) {
+    if (!window.PublicKeyCredential || !PublicKeyCredential.parseRequestOptionsFromJSON) {
+      box.textContent = "This browser cannot use security keys here.";
+      return;
+    }
+    securityKey(keyButton);
+  } else {
+    poll();
+  }
 }());

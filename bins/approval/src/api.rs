@@ -238,6 +238,7 @@ pub(crate) async fn start(
         page_type: None,
         page_token: None,
         attachment: None,
+        ceremony: None,
     };
     let key = tx_key(&storage)?;
     let created = store
@@ -360,12 +361,10 @@ async fn get_html(
         .parse()
         .map_err(|e| refused(&e))?;
     let form = form_id(params)?;
-    if page_type != PageType::PhoneValidation {
+    if page_type == PageType::Certificate {
         return Err(ApiError::bad_request(
             "page_type_unavailable",
-            format!(
-                "pageType {page_type} is not served by this version; use RTRPhoneValidation (0)"
-            ),
+            "pageType 3 (Certificate) is not served by this version",
         ));
     }
     let storage = id.storage_key();
@@ -381,8 +380,26 @@ async fn get_html(
             if !record.tx.is_live(now) {
                 return Err(refused(&watchword_approval::Error::Expired));
             }
-            if record.page_type.is_some() {
-                return Ok((Change::Keep, record.tx));
+            if !page_type.carries(record.tx.request_type()) {
+                return Err(ApiError::bad_request(
+                    "page_cannot_carry",
+                    format!(
+                        "pageType {page_type} cannot carry requestype {}: photos, scans and \
+                         signatures come from the phone",
+                        record.tx.request_type()
+                    ),
+                ));
+            }
+            match record.page_type {
+                Some(chosen) if chosen == page_type => return Ok((Change::Keep, record.tx)),
+                Some(chosen) => {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "page_type_chosen",
+                        format!("this transaction runs pageType {chosen} already"),
+                    ))
+                }
+                None => {}
             }
             // The page carries the answer now: a token to the page, whatever the start said.
             record.page_type = Some(page_type);

@@ -32,6 +32,7 @@ pub mod page;
 pub mod params;
 pub mod partners;
 pub mod records;
+pub mod security_key;
 
 pub use partners::{NewPartner, Partner, Partners};
 
@@ -363,17 +364,27 @@ pub fn router() -> Router<Approval> {
         .safe_get("/swagger/ui/index", api::swagger_ui)
         .safe_get("/swagger/docs/v1", api::swagger_json)
         .safe_get("/page/{transactionid}/status", page::status)
-        .cors(
-            "/page/{transactionid}/status",
-            Cors::check(
-                |state: Arc<Approval>, params: watchword_http::Params, origin: String| async move {
-                    page::allowed_origin(&state, params.get("transactionid"), &origin).await
-                },
-            ),
+        .cors("/page/{transactionid}/status", page_cors())
+        .post(
+            "/page/{transactionid}/webauthn/options",
+            security_key::options,
         )
+        .post("/page/{transactionid}/webauthn", security_key::finish)
+        .cors("/page/{transactionid}/webauthn/options", page_cors())
+        .cors("/page/{transactionid}/webauthn", page_cors())
         .safe_get("/device", device::app_page)
         .post("/device/api/enrol/start", device::enrol_start)
         .post("/device/api/enrol/finish", device::enrol_finish)
         .safe_get("/device/api/pending", device::pending_requests)
         .post("/device/api/decide", device::decide)
+}
+
+/// The partner's pages may call the routes of their transaction: the origins of the partner
+/// that owns it.
+fn page_cors() -> Cors<Approval> {
+    Cors::check(
+        |state: Arc<Approval>, params: watchword_http::Params, origin: String| async move {
+            page::allowed_origin(&state, params.get("transactionid"), &origin).await
+        },
+    )
 }

@@ -29,9 +29,25 @@ pub fn snippet(
         .get("approval.js")
         .map(|asset| (asset.versioned_path(), asset.sri().to_owned()))
         .unwrap_or_default();
+    let prompt = match page_type {
+        PageType::SecurityKeyValidation => {
+            "<p>Confirm with your security key (or Windows Hello, Touch ID).</p>\
+             <button type=\"button\" class=\"watchword-approval-key\">Use my security key</button>"
+                .to_owned()
+        }
+        PageType::SecurityKeyRegistration => {
+            "<p>Register a security key (or Windows Hello, Touch ID) for this site.</p>\
+             <button type=\"button\" class=\"watchword-approval-key\">Register my security key</button>"
+                .to_owned()
+        }
+        _ => format!(
+            "<p>Approve this request on your phone, and pick the number \
+             <strong class=\"watchword-approval-number\">{}</strong>.</p>",
+            tx.number()
+        ),
+    };
     format!(
-        "<div class=\"watchword-approval\" data-watchword-approval=\"{id}\" role=\"status\" aria-live=\"polite\">\
-         <p>Approve this request on your phone, and pick the number <strong class=\"watchword-approval-number\">{number}</strong>.</p></div>\n\
+        "<div class=\"watchword-approval\" data-watchword-approval=\"{id}\" role=\"status\" aria-live=\"polite\">{prompt}</div>\n\
          <script src=\"{base}{path}\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
          data-base=\"{base}\" data-transaction=\"{id}\" data-form=\"{form}\" data-page-type=\"{page}\" data-number=\"{number}\"></script>\n",
         id = escape(id.expose()),

@@ -46,6 +46,9 @@ pub struct Record {
     /// The numbers the phone offers, drawn once: drawn afresh on each look, the right one
     /// would be the one that stays.
     pub choices: Vec<u8>,
+    /// The open security-key ceremony of the partner's page, if any.
+    #[serde(default)]
+    pub ceremony: Option<crate::security_key::Ceremony>,
 }
 
 impl Record {

@@ -10,7 +10,9 @@ use base64::Engine as _;
 use serde_json::json;
 use tokio::net::TcpListener;
 use watchword_http::{html, ApiError, App, Request, Response, Router};
-use watchword_testkit::browser::{element, text, type_into, wait_for, Chromium, Page};
+use watchword_testkit::browser::{
+    element, text, type_into, wait_for, Chromium, Page, VirtualAuthenticator,
+};
 use watchword_testkit::http::{request, send_raw};
 
 use crate::device::enrol_code;
@@ -43,7 +45,11 @@ async fn api(
     .await
 }
 
-async fn sign_in(shop: Arc<Shop>, _: Request) -> Result<Response, ApiError> {
+async fn sign_in(shop: Arc<Shop>, request: Request) -> Result<Response, ApiError> {
+    let page_type: u8 = request
+        .query("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let started = api(
         &shop,
         "getTransactionID",
@@ -57,7 +63,7 @@ async fn sign_in(shop: Arc<Shop>, _: Request) -> Result<Response, ApiError> {
     let snippet = api(
         &shop,
         "GetHTML",
-        &json!({ "transactionid": id, "pageType": 0, "FormID": "login" }),
+        &json!({ "transactionid": id, "pageType": page_type, "FormID": "login" }),
     )
     .await;
     Ok(html(format!(
@@ -291,4 +297,117 @@ async fn signature(h: &Harness, device: &Page) {
     )
     .verify(b"Sign in to the shop", &signature)
     .is_ok());
+}
+
+#[tokio::test]
+async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() {
+    // WebAuthn takes a domain as its relying party, not an address: the shop is on localhost.
+    let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let shop_port = shop_listener.local_addr().expect("addr").port();
+    let shop_origin = format!("http://localhost:{shop_port}");
+    let h = Harness::start_with(Options {
+        wall_clock: true,
+        origins: vec![shop_origin.clone()],
+        ..Options::default()
+    })
+    .await;
+    let shop = Shop {
+        approval: h.addr(),
+        srv: h.partner.srv.clone(),
+    };
+    let store = watchword_store::open("memory://").expect("store");
+    let router = Router::new().safe_get("/", sign_in).post("/done", done);
+    tokio::spawn(
+        App::new("shop", Arc::new(shop), store, router)
+            .serve(shop_listener, std::future::pending()),
+    );
+    let browser = Chromium::launch().await;
+    let page = browser.open(&format!("{shop_origin}/?page=1")).await;
+    let authenticator = VirtualAuthenticator::add(&page).await;
+
+    // A validation before any registration: the page says so, nothing is approved.
+    element(&page, ".watchword-approval-key")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let note = wait_for(
+        &page,
+        "document.querySelector('.watchword-approval-note').textContent",
+    )
+    .await;
+    assert!(
+        note.as_str()
+            .unwrap_or_default()
+            .contains("register one first"),
+        "{note}"
+    );
+
+    // Registration (page type 2) approves its transaction and stores the key.
+    page.goto(format!("{shop_origin}/?page=2"))
+        .await
+        .expect("registration page");
+    element(&page, ".watchword-approval-key")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let result = wait_for(
+        &page,
+        "document.getElementById('result') && document.getElementById('result').textContent",
+    )
+    .await;
+    assert_eq!(result, format!("true {ADA}"));
+    assert_eq!(authenticator.credential_count(&page).await, 1);
+
+    // Validation (page type 1) with the registered key.
+    page.goto(format!("{shop_origin}/?page=1"))
+        .await
+        .expect("validation page");
+    element(&page, ".watchword-approval-key")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let result = wait_for(
+        &page,
+        "document.getElementById('result') && document.getElementById('result').textContent",
+    )
+    .await;
+    assert_eq!(result, format!("true {ADA}"));
+
+    // A bogus signature is refused, and the page can try again.
+    page.goto(format!("{shop_origin}/?page=1"))
+        .await
+        .expect("validation page");
+    authenticator.set_overrides(&page, true, false, false).await;
+    element(&page, ".watchword-approval-key")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let note = wait_for(
+        &page,
+        "document.querySelector('.watchword-approval-note').textContent",
+    )
+    .await;
+    assert!(
+        note.as_str().unwrap_or_default().contains("did not verify"),
+        "{note}"
+    );
+    authenticator
+        .set_overrides(&page, false, false, false)
+        .await;
+    element(&page, ".watchword-approval-key:not([disabled])")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let result = wait_for(
+        &page,
+        "document.getElementById('result') && document.getElementById('result').textContent",
+    )
+    .await;
+    assert_eq!(result, format!("true {ADA}"));
+    browser.close().await;
 }

@@ -81,6 +81,118 @@ async fn both(
     [got, posted]
 }
 
+async fn key_call(
+    h: &Harness,
+    id: &str,
+    path: &str,
+    origin: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> u16 {
+    let mut headers = vec![("content-type", content_type)];
+    if let Some(origin) = origin {
+        headers.push(("origin", origin));
+    }
+    hit(h, "POST", &format!("/page/{id}/{path}"), &headers, body).await
+}
+
+/// Every answer of the security-key routes.
+async fn security_keys(h: &Harness) {
+    use base64::Engine as _;
+    let key = watchword_webauthn::fuzzing::Authenticator::new();
+    let json = "application/json";
+    let page = |mail: &'static str, page_type: u8| async move {
+        let (id, _) = h.start_transaction(mail, 0, "").await;
+        let body = json!({ "transactionid": id, "pageType": page_type, "FormID": "f" });
+        assert_eq!(h.server("GetHTML", &body).await.status, 200);
+        id
+    };
+    let challenge = |reply: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(reply["publicKey"]["challenge"].as_str().unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let register = page("k1@example.com", 2).await;
+    assert_eq!(
+        key_call(h, &register, "webauthn", Some(ORIGIN), json, b"{}").await,
+        409,
+        "no ceremony yet"
+    );
+    let options = format!("/page/{register}/webauthn/options");
+    let reply = send_raw(
+        h.addr(),
+        &request(
+            "POST",
+            &options,
+            &[("content-type", json), ("origin", ORIGIN)],
+            Some(b"{}"),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let created = key.register(&challenge(reply.json()), ORIGIN, "shop.test");
+    assert_eq!(
+        key_call(h, &register, "webauthn", Some(ORIGIN), json, b"{}").await,
+        400
+    );
+    assert_eq!(
+        key_call(
+            h,
+            &register,
+            "webauthn",
+            Some(ORIGIN),
+            json,
+            created.as_bytes()
+        )
+        .await,
+        200
+    );
+    for path in ["webauthn/options", "webauthn"] {
+        assert_eq!(
+            key_call(h, &register, path, None, json, b"{}").await,
+            400,
+            "{path}"
+        );
+        assert_eq!(
+            key_call(h, &register, path, Some("https://evil.test"), json, b"{}").await,
+            403,
+            "{path}"
+        );
+        assert_eq!(
+            key_call(h, "nope", path, None, json, b"{}").await,
+            404,
+            "{path}"
+        );
+        assert_eq!(
+            key_call(h, &register, path, Some(ORIGIN), json, &vec![b' '; 70_000]).await,
+            413,
+            "{path}"
+        );
+        assert_eq!(
+            key_call(h, &register, path, Some(ORIGIN), "text/plain", b"x").await,
+            415,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        key_call(h, &register, "webauthn/options", Some(ORIGIN), json, b"{}").await,
+        409,
+        "answered"
+    );
+    let other_page = json!({ "transactionid": register, "pageType": 1, "FormID": "f" });
+    let srv = ("SrvAPIKey", h.partner.srv.as_str());
+    assert_eq!(both(h, "GetHTML", srv, &other_page).await, [409, 409]);
+    let late = page("k2@example.com", 1).await;
+    h.advance(301);
+    for path in ["webauthn/options", "webauthn"] {
+        assert_eq!(
+            key_call(h, &late, path, Some(ORIGIN), json, b"{}").await,
+            410,
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 #[allow(clippy::too_many_lines)] // one scenario that reaches every documented answer
 async fn every_documented_status_is_sent_and_nothing_else() {
@@ -288,6 +400,8 @@ async fn every_documented_status_is_sent_and_nothing_else() {
     );
     let _ = stale;
 
+    security_keys(&h).await;
+
     // Documents and operations endpoints.
     for path in [
         "/openapi.json",
@@ -387,6 +501,10 @@ async fn every_documented_status_is_sent_and_nothing_else() {
         );
     }
     assert_eq!(get(h.addr(), &status).await.status, 503);
+    for path in ["webauthn/options", "webauthn"] {
+        let reply = key_call(&h, &id, path, Some(ORIGIN), "text/plain", b"{}").await;
+        assert_eq!(reply, 503, "{path}");
+    }
     assert_eq!(
         hit(
             &h,
@@ -417,6 +535,8 @@ async fn every_documented_status_is_sent_and_nothing_else() {
     let mut scope: Vec<&str> = watchword_approval_server::api::PATHS.to_vec();
     scope.extend([
         "/page/{transactionid}/status",
+        "/page/{transactionid}/webauthn/options",
+        "/page/{transactionid}/webauthn",
         "/device",
         "/device/api/enrol/start",
         "/device/api/enrol/finish",

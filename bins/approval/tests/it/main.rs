@@ -6,3 +6,4 @@ mod device;
 mod flows;
 mod harness;
 mod keys;
+mod security_key;
