@@ -94,6 +94,31 @@ async fn done(shop: Arc<Shop>, request: Request) -> Result<Response, ApiError> {
     )))
 }
 
+/// The approval surface (on the wall clock) and the shop, whose origin names it by `host`.
+async fn start_shop(host: &str) -> (Harness, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let origin = format!(
+        "http://{host}:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let h = Harness::start_with(Options {
+        wall_clock: true,
+        origins: vec![origin.clone()],
+        ..Options::default()
+    })
+    .await;
+    let shop = Shop {
+        approval: h.addr(),
+        srv: h.partner.srv.clone(),
+    };
+    let store = watchword_store::open("memory://").expect("store");
+    let router = Router::new().safe_get("/", sign_in).post("/done", done);
+    tokio::spawn(
+        App::new("shop", Arc::new(shop), store, router).serve(listener, std::future::pending()),
+    );
+    (h, origin)
+}
+
 async fn enrol_in_browser(h: &Harness, browser: &Chromium) -> Page {
     let device = browser.open(&format!("http://{}/device", h.addr())).await;
     wait_for(
@@ -147,25 +172,7 @@ async fn settled(device: &Page) -> String {
 
 #[tokio::test]
 async fn approvals_in_chromium_standard_flow_photo_signature_and_denial() {
-    let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let shop_addr = shop_listener.local_addr().expect("addr");
-    let h = Harness::start_with(Options {
-        wall_clock: true,
-        origins: vec![format!("http://{shop_addr}")],
-        ..Options::default()
-    })
-    .await;
-    let shop = Shop {
-        approval: h.addr(),
-        srv: h.partner.srv.clone(),
-    };
-    let store = watchword_store::open("memory://").expect("store");
-    let router = Router::new().safe_get("/", sign_in).post("/done", done);
-    tokio::spawn(
-        App::new("shop", Arc::new(shop), store, router)
-            .serve(shop_listener, std::future::pending()),
-    );
-
+    let (h, shop_origin) = start_shop("127.0.0.1").await;
     let browser = Chromium::launch().await;
     let device = enrol_in_browser(&h, &browser).await;
     // The device key stays in the browser: IndexedDB holds a key the page cannot export.
@@ -179,7 +186,7 @@ async fn approvals_in_chromium_standard_flow_photo_signature_and_denial() {
 
     // Standard flow: the shop's page shows the number, the customer picks it on the phone,
     // the page posts the token, the shop redeems it.
-    let page = browser.open(&format!("http://{shop_addr}/")).await;
+    let page = browser.open(&format!("{shop_origin}/")).await;
     let number: u64 = text(&page, ".watchword-approval-number")
         .await
         .parse()
@@ -203,7 +210,7 @@ async fn approvals_in_chromium_standard_flow_photo_signature_and_denial() {
     signature(&h, &device).await;
 
     // Denial: the customer refuses on the phone; the partner's page is told.
-    let page = browser.open(&format!("http://{shop_addr}/")).await;
+    let page = browser.open(&format!("{shop_origin}/")).await;
     element(&page, ".watchword-approval-number").await;
     element(&device, "article:not([data-state]) button.deny").await;
     device
@@ -302,25 +309,7 @@ async fn signature(h: &Harness, device: &Page) {
 #[tokio::test]
 async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() {
     // WebAuthn takes a domain as its relying party, not an address: the shop is on localhost.
-    let shop_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let shop_port = shop_listener.local_addr().expect("addr").port();
-    let shop_origin = format!("http://localhost:{shop_port}");
-    let h = Harness::start_with(Options {
-        wall_clock: true,
-        origins: vec![shop_origin.clone()],
-        ..Options::default()
-    })
-    .await;
-    let shop = Shop {
-        approval: h.addr(),
-        srv: h.partner.srv.clone(),
-    };
-    let store = watchword_store::open("memory://").expect("store");
-    let router = Router::new().safe_get("/", sign_in).post("/done", done);
-    tokio::spawn(
-        App::new("shop", Arc::new(shop), store, router)
-            .serve(shop_listener, std::future::pending()),
-    );
+    let (_approval, shop_origin) = start_shop("localhost").await;
     let browser = Chromium::launch().await;
     let page = browser.open(&format!("{shop_origin}/?page=1")).await;
     let authenticator = VirtualAuthenticator::add(&page).await;
