@@ -123,29 +123,15 @@
     });
   }
 
-  // Page types 1 and 2: the customer answers here, with a security key or a platform
-  // authenticator, through WebAuthn; the answer carries the token to post.
-  function securityKey(button) {
+  // A button that runs `answer` (a promise of the token) and posts the token, or says why not.
+  function onClick(button, answer) {
     var note = document.createElement("p");
     note.className = "watchword-approval-note";
     button.parentNode.appendChild(note);
     button.addEventListener("click", function () {
       button.disabled = true;
       note.textContent = "";
-      post("/webauthn/options", "{}").then(function (options) {
-        if (options.mode === "create") {
-          return navigator.credentials.create({
-            publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)
-          });
-        }
-        return navigator.credentials.get({
-          publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey)
-        });
-      }).then(function (credential) {
-        return post("/webauthn", JSON.stringify(credential.toJSON()));
-      }).then(function (answer) {
-        submit(answer.token);
-      }).catch(function (error) {
+      answer().then(submit, function (error) {
         button.disabled = false;
         note.textContent = error.message;
         tell("error", null);
@@ -153,14 +139,55 @@
     });
   }
 
+  // Page types 1 and 2: the customer answers here, with a security key or a platform
+  // authenticator, through WebAuthn; the answer carries the token to post.
+  function securityKey() {
+    return post("/webauthn/options", "{}").then(function (options) {
+      if (options.mode === "create") {
+        return navigator.credentials.create({
+          publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey)
+        });
+      }
+      return navigator.credentials.get({
+        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey)
+      });
+    }).then(function (credential) {
+      return post("/webauthn", JSON.stringify(credential.toJSON()));
+    }).then(function (answer) {
+      return answer.token;
+    });
+  }
+
+  // Page type 3: the browser offers the customer's client certificate to the server's
+  // certificate listener, which answers with the token.
+  function certificate() {
+    return fetch(script.getAttribute("data-certificate") + "/cert/" + encodeURIComponent(id), {
+      method: "POST",
+      credentials: "include",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json" },
+      body: "{}"
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok) {
+          throw new Error(answer.error ? answer.error.message : "the certificate was not accepted");
+        }
+        return answer.token;
+      });
+    });
+  }
+
   var pageType = script.getAttribute("data-page-type");
   var keyButton = box && box.querySelector(".watchword-approval-key");
-  if ((pageType === "1" || pageType === "2") && keyButton) {
+  var certificateButton = box && box.querySelector(".watchword-approval-certificate");
+  if (pageType === "3" && certificateButton) {
+    onClick(certificateButton, certificate);
+  } else if ((pageType === "1" || pageType === "2") && keyButton) {
     if (!window.PublicKeyCredential || !PublicKeyCredential.parseRequestOptionsFromJSON) {
       box.textContent = "This browser cannot use security keys here.";
       return;
     }
-    securityKey(keyButton);
+    onClick(keyButton, securityKey);
   } else {
     poll();
   }

@@ -361,10 +361,11 @@ async fn get_html(
         .parse()
         .map_err(|e| refused(&e))?;
     let form = form_id(params)?;
-    if page_type == PageType::Certificate {
+    if page_type == PageType::Certificate && state.config.certificate_url.is_none() {
         return Err(ApiError::bad_request(
             "page_type_unavailable",
-            "pageType 3 (Certificate) is not served by this version",
+            "pageType 3 (Certificate) needs the server's certificate listener \
+             (--certificate-listen); this server has none",
         ));
     }
     let storage = id.storage_key();

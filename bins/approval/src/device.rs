@@ -31,8 +31,8 @@ use watchword_token::UnixTime;
 use crate::api::{partner, refused};
 use crate::params::Params;
 use crate::records::{
-    attachment_key, device_key, drop_pending, enrol_key, load, pending, token_key, tx_key,
-    unknown_device, unknown_transaction, Attachment, Device, Enrolment, Record, DEVICE_SECS,
+    attachment_key, device_key, drop_pending, enrol_key, load, pending, tx_key, unknown_device,
+    unknown_transaction, Attachment, Device, Enrolment, Record, DEVICE_SECS,
 };
 use crate::{Approval, SURFACE};
 
@@ -547,13 +547,7 @@ pub async fn decide(state: Arc<Approval>, request: Request) -> Result<Response, 
     .await?;
     let (tx, token) = decided;
     if let Some(token) = &token {
-        store
-            .put(
-                &token_key(&watchword_approval::ApprovalToken::lookup(token))?,
-                storage.as_bytes(),
-                crate::records::ttl_until(tx.expires_at(), now),
-            )
-            .await?;
+        crate::records::index_token(store, token, &storage, tx.expires_at(), now).await?;
     }
     let mut finished = vec![storage.clone()];
     let (label, reason) = match tx.state() {

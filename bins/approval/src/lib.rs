@@ -27,6 +27,7 @@ use watchword_mail::Mailer;
 use watchword_store::Store;
 
 pub mod api;
+pub mod certificate;
 pub mod device;
 pub mod page;
 pub mod params;
@@ -68,6 +69,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// How often waiting requests look at the store again.
     pub poll_interval: Duration,
+    /// The base URL of the client-certificate listener (page type 3), when there is one.
+    pub certificate_url: Option<String>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             prompts_per_minute: 10,
             max_upload_bytes: 2 * 1024 * 1024,
             poll_interval: Duration::from_millis(500),
+            certificate_url: None,
         }
     }
 }
@@ -292,6 +296,33 @@ pub struct ApprovalArgs {
         default_value = "Watchword <no-reply@localhost>"
     )]
     pub mail_from: String,
+    /// Address of the client-certificate listener (page type 3); with the three files below.
+    #[arg(long, env = "WATCHWORD_APPROVAL_CERTIFICATE_LISTEN")]
+    pub certificate_listen: Option<std::net::SocketAddr>,
+    /// The certificate listener's TLS certificate chain (PEM).
+    #[arg(
+        long,
+        env = "WATCHWORD_APPROVAL_CERTIFICATE_TLS_CERT",
+        value_name = "FILE"
+    )]
+    pub certificate_tls_cert: Option<std::path::PathBuf>,
+    /// The certificate listener's TLS private key (PEM).
+    #[arg(
+        long,
+        env = "WATCHWORD_APPROVAL_CERTIFICATE_TLS_KEY",
+        value_name = "FILE"
+    )]
+    pub certificate_tls_key: Option<std::path::PathBuf>,
+    /// The CA certificates (PEM) whose client certificates name customers.
+    #[arg(
+        long,
+        env = "WATCHWORD_APPROVAL_CERTIFICATE_CLIENT_CA",
+        value_name = "FILE"
+    )]
+    pub certificate_client_ca: Option<std::path::PathBuf>,
+    /// Public base URL of the certificate listener [default: https://<certificate-listen>].
+    #[arg(long, env = "WATCHWORD_APPROVAL_CERTIFICATE_PUBLIC_URL")]
+    pub certificate_public_url: Option<String>,
 }
 
 impl watchword_http::Surface for Approval {
@@ -323,7 +354,15 @@ impl watchword_http::Surface for Approval {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", env.listen));
+        let certificate = certificate_listener(args)?;
         let config = Config {
+            certificate_url: certificate.as_ref().map(|(addr, _)| {
+                args.certificate_public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("https://{addr}"))
+                    .trim_end_matches('/')
+                    .to_owned()
+            }),
             public_url: public_url.trim_end_matches('/').to_owned(),
             legacy_query_keys: args.legacy_query_keys,
             lifetime_secs: args.lifetime,
@@ -333,14 +372,25 @@ impl watchword_http::Surface for Approval {
             max_upload_bytes: args.max_upload_bytes,
             ..Config::default()
         };
-        Ok(Approval::new(
+        let app = Approval::new(
             env.store.clone(),
             config,
             mailer,
             env.clock.clone(),
             env.rng.clone(),
         )?
-        .app())
+        .app();
+        if let Some((addr, tls)) = certificate {
+            let listener = std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .and_then(tokio::net::TcpListener::from_std)
+                .map_err(|e| ConfigError::Flag {
+                    flag: "--certificate-listen",
+                    reason: format!("cannot listen on {addr}: {e}"),
+                })?;
+            tokio::spawn(certificate::serve(app.state().clone(), listener, tls));
+        }
+        Ok(app)
     }
 }
 
@@ -381,10 +431,35 @@ pub fn router() -> Router<Approval> {
 
 /// The partner's pages may call the routes of their transaction: the origins of the partner
 /// that owns it.
-fn page_cors() -> Cors<Approval> {
+pub(crate) fn page_cors() -> Cors<Approval> {
     Cors::check(
         |state: Arc<Approval>, params: watchword_http::Params, origin: String| async move {
             page::allowed_origin(&state, params.get("transactionid"), &origin).await
         },
     )
+}
+
+/// The certificate listener's address and TLS settings, when `--certificate-listen` is given.
+fn certificate_listener(
+    args: &ApprovalArgs,
+) -> Result<Option<(std::net::SocketAddr, Arc<rustls::ServerConfig>)>, ConfigError> {
+    let Some(addr) = args.certificate_listen else {
+        return Ok(None);
+    };
+    let (Some(cert), Some(key), Some(ca)) = (
+        &args.certificate_tls_cert,
+        &args.certificate_tls_key,
+        &args.certificate_client_ca,
+    ) else {
+        return Err(ConfigError::Flag {
+            flag: "--certificate-listen",
+            reason:
+                "needs --certificate-tls-cert, --certificate-tls-key and --certificate-client-ca"
+                    .into(),
+        });
+    };
+    Ok(Some((
+        addr,
+        certificate::tls_config_from_files(cert, key, ca)?,
+    )))
 }

@@ -40,7 +40,12 @@ pub fn snippet(
              <button type=\"button\" class=\"watchword-approval-key\">Register my security key</button>"
                 .to_owned()
         }
-        _ => format!(
+        PageType::Certificate => {
+            "<p>Confirm with your organisation's certificate.</p>\
+             <button type=\"button\" class=\"watchword-approval-certificate\">Use my certificate</button>"
+                .to_owned()
+        }
+        PageType::PhoneValidation => format!(
             "<p>Approve this request on your phone, and pick the number \
              <strong class=\"watchword-approval-number\">{}</strong>.</p>",
             tx.number()
@@ -49,7 +54,7 @@ pub fn snippet(
     format!(
         "<div class=\"watchword-approval\" data-watchword-approval=\"{id}\" role=\"status\" aria-live=\"polite\">{prompt}</div>\n\
          <script src=\"{base}{path}\" integrity=\"{sri}\" crossorigin=\"anonymous\" \
-         data-base=\"{base}\" data-transaction=\"{id}\" data-form=\"{form}\" data-page-type=\"{page}\" data-number=\"{number}\"></script>\n",
+         data-base=\"{base}\" data-transaction=\"{id}\" data-form=\"{form}\" data-page-type=\"{page}\" data-number=\"{number}\" data-certificate=\"{certificate}\"></script>\n",
         id = escape(id.expose()),
         number = tx.number(),
         base = escape(base),
@@ -57,6 +62,7 @@ pub fn snippet(
         sri = escape(&sri),
         form = escape(form),
         page = page_type.number(),
+        certificate = escape(state.config.certificate_url.as_deref().unwrap_or_default()),
     )
 }
 
@@ -105,4 +111,35 @@ pub async fn allowed_origin(
         return Ok(false);
     };
     Ok(partner.origins.iter().any(|o| o == origin))
+}
+
+/// Refuses a record whose page is not one of `pages` (`409 code`), or that can no longer be
+/// answered (`410 expired`, `409 already_decided`): the checks of the routes a page answers
+/// on.
+///
+/// # Errors
+/// As above.
+pub(crate) fn check_answerable(
+    record: &crate::records::Record,
+    pages: &[PageType],
+    code: &'static str,
+    message: &'static str,
+    now: watchword_token::UnixTime,
+) -> Result<(), ApiError> {
+    if !record.page_type.is_some_and(|page| pages.contains(&page)) {
+        return Err(ApiError::new(
+            watchword_http::StatusCode::CONFLICT,
+            code,
+            message,
+        ));
+    }
+    if !record.tx.is_live(now) {
+        return Err(crate::api::refused(&watchword_approval::Error::Expired));
+    }
+    if record.tx.state() != &watchword_approval::State::Pending {
+        return Err(crate::api::refused(
+            &watchword_approval::Error::AlreadyDecided,
+        ));
+    }
+    Ok(())
 }

@@ -196,6 +196,27 @@ pub fn unknown_transaction() -> ApiError {
         .with_code("unknown_transaction")
 }
 
+/// Maps a standard flow's `token` to transaction `storage_key`, for `VerifyToken`.
+///
+/// # Errors
+/// `503` when the store is down.
+pub async fn index_token(
+    store: &dyn Store,
+    token: &str,
+    storage_key: &str,
+    expires_at: UnixTime,
+    now: UnixTime,
+) -> Result<(), ApiError> {
+    store
+        .put(
+            &token_key(&watchword_approval::ApprovalToken::lookup(token))?,
+            storage_key.as_bytes(),
+            ttl_until(expires_at, now),
+        )
+        .await?;
+    Ok(())
+}
+
 /// Reads transaction `storage_key`.
 ///
 /// # Errors

@@ -17,7 +17,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use watchword_approval::{Answer, Decision, Method, PageType, State, TransactionId};
+use watchword_approval::{Answer, Decision, Method, PageType, TransactionId};
 use watchword_http::records::{self, Change};
 use watchword_http::{ok, ApiError, Request, Response, StatusCode};
 use watchword_store::Key;
@@ -205,23 +205,16 @@ fn user_handle(partner: &str, user_mail: &str) -> String {
 
 /// Refuses a record a security-key ceremony cannot run on.
 fn open(record: &Record, now: watchword_token::UnixTime) -> Result<(), ApiError> {
-    if !matches!(
-        record.page_type,
-        Some(PageType::SecurityKeyValidation | PageType::SecurityKeyRegistration)
-    ) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_a_security_key_page",
-            "this transaction's page is not a security-key page (GetHTML with pageType 1 or 2)",
-        ));
-    }
-    if !record.tx.is_live(now) {
-        return Err(refused(&watchword_approval::Error::Expired));
-    }
-    if record.tx.state() != &State::Pending {
-        return Err(refused(&watchword_approval::Error::AlreadyDecided));
-    }
-    Ok(())
+    crate::page::check_answerable(
+        record,
+        &[
+            PageType::SecurityKeyValidation,
+            PageType::SecurityKeyRegistration,
+        ],
+        "not_a_security_key_page",
+        "this transaction's page is not a security-key page (GetHTML with pageType 1 or 2)",
+        now,
+    )
 }
 
 /// `POST /page/{transactionid}/webauthn`: the credential the browser made or the assertion
@@ -309,13 +302,7 @@ pub async fn finish(state: Arc<Approval>, request: Request) -> Result<Response, 
     let token = decide(&state, &storage, &ceremony, now).await?;
     save_keys(&state, &keys_at, &keys).await?;
     if let Some(token) = &token {
-        store
-            .put(
-                &crate::records::token_key(&watchword_approval::ApprovalToken::lookup(token))?,
-                storage.as_bytes(),
-                crate::records::ttl_until(record.tx.expires_at(), now),
-            )
-            .await?;
+        crate::records::index_token(store, token, &storage, record.tx.expires_at(), now).await?;
     }
     state.metrics.inc(
         "watchword_approval_decisions_total",

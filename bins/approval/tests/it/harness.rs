@@ -34,6 +34,8 @@ pub(crate) struct Options {
     pub(crate) config: Config,
     /// Origins of the first partner.
     pub(crate) origins: Vec<String>,
+    /// The client-certificate listener's TLS settings, to serve one (on the first replica).
+    pub(crate) certificate: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
                 ..Config::default()
             },
             origins: vec![ORIGIN.into()],
+            certificate: None,
         }
     }
 }
@@ -57,6 +60,8 @@ pub(crate) struct Harness {
     pub(crate) other: Keys,
     pub(crate) clock: Arc<AtomicU64>,
     pub(crate) smtp: SmtpSink,
+    /// Where the client-certificate listener listens, if it was asked for.
+    pub(crate) certificate: Option<SocketAddr>,
 }
 
 impl Harness {
@@ -96,6 +101,7 @@ impl Harness {
             .await
             .expect("other partner");
         let mut replicas = Vec::new();
+        let mut certificate = None;
         for _ in 0..options.replicas {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let addr = listener.local_addr().expect("addr");
@@ -112,8 +118,15 @@ impl Harness {
                 "Watchword <no-reply@watchword.test>",
             )
             .expect("mailer");
+            let certificate_listener = match (&options.certificate, replicas.is_empty()) {
+                (Some(_), true) => Some(TcpListener::bind("127.0.0.1:0").await.expect("bind")),
+                _ => None,
+            };
             let config = Config {
                 public_url: format!("http://{addr}"),
+                certificate_url: certificate_listener
+                    .as_ref()
+                    .map(|l| format!("https://localhost:{}", l.local_addr().expect("addr").port())),
                 ..options.config.clone()
             };
             // Each replica has its own store client, as separate processes would.
@@ -125,7 +138,17 @@ impl Harness {
                 watchword_http::Rng::os(),
             )
             .expect("approval");
-            tokio::spawn(approval.app().serve(listener, std::future::pending()));
+            let app = approval.app();
+            if let (Some(listener), Some(tls)) = (certificate_listener, options.certificate.clone())
+            {
+                certificate = Some(listener.local_addr().expect("addr"));
+                tokio::spawn(watchword_approval_server::certificate::serve(
+                    app.state().clone(),
+                    listener,
+                    tls,
+                ));
+            }
+            tokio::spawn(app.serve(listener, std::future::pending()));
             replicas.push(addr);
         }
         Self {
@@ -141,6 +164,7 @@ impl Harness {
             },
             clock,
             smtp,
+            certificate,
         }
     }
 
