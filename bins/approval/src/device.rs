@@ -169,9 +169,24 @@ pub(crate) async fn enrolment_link(
         .await?;
     // The partner vouches for its signed-in customer: the device answers its requests only.
     let (url, expires_at) = new_enrolment(state, &user_mail, Some(&partner.id)).await?;
-    Ok(ok(
-        &serde_json::json!({ "EnrolmentURL": url, "ExpiresAt": expires_at }),
-    ))
+    Ok(ok(&serde_json::json!({
+        "EnrolmentURL": url,
+        "EnrolmentQR": qr_svg(&url)?,
+        "ExpiresAt": expires_at,
+    })))
+}
+
+/// `url` as a QR code, an SVG image the partner shows the signed-in customer to scan.
+fn qr_svg(url: &str) -> Result<String, ApiError> {
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|error| {
+        tracing::error!(%error, "an enrolment link does not fit a QR code");
+        ApiError::internal()
+    })?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build())
 }
 
 #[derive(Deserialize)]

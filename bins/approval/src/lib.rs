@@ -333,9 +333,10 @@ impl watchword_http::Surface for Approval {
     const SUMMARY: &'static str =
         "out-of-band approval on the customer's phone (OtpOne compatible)";
     const OPENAPI: &'static str = OPENAPI;
+    // On localhost: the security-key pages need a domain (WebAuthn refuses addresses).
     const DEMO: Option<watchword_http::DemoPage> = Some(watchword_http::DemoPage {
         path: "/approval",
-        host: None,
+        host: Some("localhost"),
     });
 
     fn router() -> Router<Self> {

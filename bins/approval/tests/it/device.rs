@@ -372,3 +372,27 @@ async fn a_device_enrolled_from_a_mailed_link_answers_every_partner() {
     assert_eq!(others.status, 200);
     assert_eq!(device.pending().await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_partner_gets_the_enrolment_link_as_a_qr_code_too() {
+    let h = Harness::start().await;
+    let reply = h
+        .server("GetEnrolmentLink", &json!({ "UserMail": ADA }))
+        .await;
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    let svg = body["EnrolmentQR"].as_str().expect("an SVG");
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{svg}");
+    // The QR code holds the link: decoding it is the scanner's part; the code's size grows
+    // with the link, and a link of this length needs a version of at least 4 (33 modules).
+    let url = body["EnrolmentURL"].as_str().unwrap();
+    let code = qrcode::QrCode::new(url.as_bytes()).unwrap();
+    assert!(code.width() >= 33);
+    assert_eq!(
+        svg,
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build()
+    );
+}

@@ -148,10 +148,16 @@ async fn enrol(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
         format!(
             "<h1>Enrol the approver app</h1><p>Open this link in another tab, or on your phone, to enrol that browser for \
              <b>{CUSTOMER}</b> (it works once, for 15 minutes):</p><p><a id=\"enrol\" href=\"{0}\" target=\"_blank\">{0}</a></p>\
+             <div class=\"qr\">{2}</div>\
              <p>Afterwards <a href=\"{1}/device\" target=\"_blank\">{1}/device</a> shows the requests. \
              <a href=\"/approval\">Back to the demo</a></p>",
             escape(link["EnrolmentURL"].as_str().unwrap_or_default()),
-            escape(&approval.base)
+            escape(&approval.base),
+            // The surface's own SVG (not text from a request), shown as the partner would.
+            link["EnrolmentQR"]
+                .as_str()
+                .and_then(|svg| svg.find("<svg").map(|at| &svg[at..]))
+                .unwrap_or_default()
         )
     } else {
         format!(
@@ -175,7 +181,12 @@ async fn index(demo: Arc<Demo>, _: Request) -> Result<Response, ApiError> {
             "<h1>Approval</h1><p>A partner site (this demo shop) asks its customer to approve on the phone.</p>{link}\
              <h2>2. Standard flow</h2><p>The shop's page shows a number; the customer picks it on the phone; \
              the page posts a token the shop redeems with <code>VerifyToken</code>.</p>\
-             <form method=\"post\" action=\"/approval/start\">{select}<button type=\"submit\">Ask for approval</button></form>\
+             <form method=\"post\" action=\"/approval/start\">{select}\
+             <label for=\"pageType\">How the customer answers</label><select id=\"pageType\" name=\"pageType\">\
+             <option value=\"0\">0: on the phone, picking the number</option>\
+             <option value=\"2\">2: register a security key or Windows Hello here</option>\
+             <option value=\"1\">1: with that security key here</option></select>\
+             <button type=\"submit\">Ask for approval</button></form>\
              <h2>3. Distributed flow</h2><p>The shop's server starts a request with a private token; a client reads the \
              result with the <code>JS-</code> key.</p>\
              <form method=\"post\" action=\"/approval/start\"><input type=\"hidden\" name=\"flow\" value=\"distributed\">{select}\
@@ -212,6 +223,10 @@ async fn start(demo: Arc<Demo>, request: Request) -> Result<Response, ApiError> 
     let approval = &demo.approval;
     let form = request.form()?;
     let distributed = field(&form, "flow") == "distributed";
+    let page_type = match field(&form, "pageType").as_str() {
+        "" => "0".to_owned(),
+        other => other.to_owned(),
+    };
     let mut body = serde_json::json!({
         "UserMail": CUSTOMER,
         "requestype": field(&form, "requestype"),
@@ -244,7 +259,7 @@ async fn start(demo: Arc<Demo>, request: Request) -> Result<Response, ApiError> 
         approval,
         "GetHTML",
         ("SrvAPIKey", &approval.srv),
-        &serde_json::json!({ "transactionid": id, "pageType": 0, "FormID": "signin" }),
+        &serde_json::json!({ "transactionid": id, "pageType": page_type, "FormID": "signin" }),
     )
     .await?;
     if status != 200 {
