@@ -400,3 +400,68 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
     assert_eq!(result, format!("true {ADA}"));
     browser.close().await;
 }
+
+/// `SendRequest` for Ada from the partner's server, in a task: its answer when it comes.
+fn send_request(h: &Harness, message: &str) -> tokio::task::JoinHandle<serde_json::Value> {
+    let addr = h.addr();
+    let srv = h.partner.srv.clone();
+    let body = json!({
+        "UserMail": ADA, "requestype": 4, "Message": message,
+        "userIP": "203.0.113.9", "OSType": "Windows", "NavigatorOrAPPName": "Zapier",
+    })
+    .to_string();
+    tokio::spawn(async move {
+        let reply = send_raw(
+            addr,
+            &request(
+                "POST",
+                "/api/SendRequest",
+                &[("content-type", "application/json"), ("SrvAPIKey", &srv)],
+                Some(body.as_bytes()),
+            ),
+        )
+        .await;
+        reply.json()
+    })
+}
+
+#[tokio::test]
+async fn the_server_only_flow_in_chromium_answered_and_timed_out() {
+    let mut options = Options {
+        wall_clock: true,
+        ..Options::default()
+    };
+    options.config.server_only_wait = std::time::Duration::from_secs(4);
+    let h = Harness::start_with(options).await;
+    let browser = Chromium::launch().await;
+    let device = enrol_in_browser(&h, &browser).await;
+
+    // No page shows a number: the app shows where the request came from, and one Approve.
+    let waiting = send_request(&h, "Pay invoice 42");
+    element(&device, "article:not([data-state]) button.approve").await;
+    let from = text(&device, "article:not([data-state]) .from").await;
+    assert_eq!(from, "From 203.0.113.0/24 · Windows · Zapier");
+    assert!(device
+        .find_element("article:not([data-state]) button.choice")
+        .await
+        .is_err());
+    device
+        .evaluate("document.querySelector('article:not([data-state]) button.approve').click()")
+        .await
+        .expect("approve");
+    let answer = waiting.await.expect("answer");
+    assert_eq!(answer["isValid"], true, "{answer}");
+    assert_eq!(answer["UserValided"], ADA);
+
+    // Unanswered, the request times out and leaves the app.
+    let waiting = send_request(&h, "Pay invoice 43");
+    element(&device, "article:not([data-state]) button.approve").await;
+    let answer = waiting.await.expect("answer");
+    assert_eq!(answer["code"], "timeout", "{answer}");
+    wait_for(
+        &device,
+        "document.querySelectorAll('article[data-state=gone]').length === 1",
+    )
+    .await;
+    browser.close().await;
+}
