@@ -13,6 +13,9 @@
 //!                                  drive captcha flows against a server process on a real
 //!                                  Redis, beside a hyper hello-world process and
 //!                                  redis-benchmark; writes target/load/report.json
+//! cargo xtask chaos [--trials N]
+//!                                  replay storms over two replicas, Redis faults mid-load and
+//!                                  abusive clients, on real Redis; prints `N passed, N failed`
 //! cargo xtask contracts [--examples N]
 //!                                  test every surface's OpenAPI document with schemathesis
 //!                                  against `watchword dev` on a real Redis
@@ -26,7 +29,7 @@ use anyhow::{bail, Context, Result};
 
 mod contracts;
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C] | contracts [--examples N]>";
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C] | chaos [--trials N] | contracts [--examples N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("load") => load(&args[1..]),
+        Some("chaos") => chaos(&args[1..]),
         Some("contracts") => contracts::contracts(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -321,6 +325,18 @@ fn load(args: &[String]) -> Result<()> {
             "captcha_load",
             "--",
         ])
+        .args(args);
+    run(command)
+}
+
+/// `chaos [--trials N]`: the chaos harness (`benches/benches/chaos.rs`); its smoke runs with
+/// the other benches' under `cargo xtask test`.
+fn chaos(args: &[String]) -> Result<()> {
+    let mut apt_updated = false;
+    require_program("redis-server", "redis-server", &mut apt_updated)?;
+    let mut command = cargo();
+    command
+        .args(["bench", "-p", "watchword-benches", "--bench", "chaos", "--"])
         .args(args);
     run(command)
 }

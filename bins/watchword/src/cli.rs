@@ -14,6 +14,8 @@ pub(crate) struct Cli {
         long,
         global = true,
         env = "WATCHWORD_STORE",
+        // Not shown in `--help`: the URL may hold a password.
+        hide_env_values = true,
         default_value = "memory://"
     )]
     pub(crate) store: String,

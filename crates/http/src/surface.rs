@@ -161,7 +161,13 @@ pub struct ServerArgs {
     pub listen: SocketAddr,
     /// State store: `memory://` (one process only), `redis://host:6379`, `redis+unix:///path`,
     /// `redis+cluster://a,b`.
-    #[arg(long, env = "WATCHWORD_STORE", default_value = "memory://")]
+    // Its value from the environment stays out of `--help`: the URL may hold a password.
+    #[arg(
+        long,
+        env = "WATCHWORD_STORE",
+        hide_env_values = true,
+        default_value = "memory://"
+    )]
     pub store: String,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     #[arg(long, env = "WATCHWORD_TRUST_FORWARDED")]
