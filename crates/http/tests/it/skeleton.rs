@@ -73,6 +73,21 @@ fn the_listen_flag_defaults_to_the_surface_port_and_has_its_own_variable() {
 }
 
 #[test]
+fn help_never_shows_the_store_urls_value_from_the_environment() {
+    // The URL may hold a password; `--help` lists the variable but not what it holds.
+    let command = watchword_http::command::<Toy>();
+    let store = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == "store")
+        .expect("a --store flag");
+    assert!(store.is_hide_env_values_set());
+    assert_eq!(
+        store.get_env(),
+        Some(std::ffi::OsStr::new("WATCHWORD_STORE"))
+    );
+}
+
+#[test]
 fn flags_out_of_range_are_refused_by_name() {
     for (flag, value) in [
         ("--client-prefix-v6", "8"),
