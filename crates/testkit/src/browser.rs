@@ -37,20 +37,31 @@ fn executable() -> PathBuf {
 impl Chromium {
     /// Starts the browser.
     pub async fn launch() -> Self {
+        Self::launch_with(&[]).await
+    }
+
+    /// Starts the browser with `extra` command-line switches (for example
+    /// `--ignore-certificate-errors-spki-list=…`, to trust one test server's key).
+    pub async fn launch_with(extra: &[String]) -> Self {
         let profile = tempfile::TempDir::new().expect("profile dir");
+        let mut args: Vec<String> = [
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.extend_from_slice(extra);
         let config = BrowserConfig::builder()
             .chrome_executable(executable())
             .no_sandbox()
             .user_data_dir(profile.path())
-            .args([
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-            ])
+            .args(args)
             .build()
             .expect("browser config");
         let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");

@@ -96,6 +96,14 @@ async fn done(shop: Arc<Shop>, request: Request) -> Result<Response, ApiError> {
 
 /// The approval surface (on the wall clock) and the shop, whose origin names it by `host`.
 async fn start_shop(host: &str) -> (Harness, String) {
+    start_shop_with(host, None).await
+}
+
+/// As [`start_shop`], with a client-certificate listener on `certificate`'s TLS settings.
+async fn start_shop_with(
+    host: &str,
+    certificate: Option<Arc<rustls::ServerConfig>>,
+) -> (Harness, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let origin = format!(
         "http://{host}:{}",
@@ -104,6 +112,7 @@ async fn start_shop(host: &str) -> (Harness, String) {
     let h = Harness::start_with(Options {
         wall_clock: true,
         origins: vec![origin.clone()],
+        certificate,
         ..Options::default()
     })
     .await;
@@ -463,5 +472,39 @@ async fn the_server_only_flow_in_chromium_answered_and_timed_out() {
         "document.querySelectorAll('article[data-state=gone]').length === 1",
     )
     .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_certificate_page_reaches_the_listener_from_chromium() {
+    // Headless Chromium offers no client certificate (choosing one takes an enterprise policy
+    // and an NSS database, which a test must not install): this walks the page's side, its
+    // credentialed CORS call over TLS to the listener, which answers that a certificate is
+    // needed. tests/it/certificate.rs presents certificates with a TLS client.
+    let pki = crate::certificate::Pki::new("Example Corp CA");
+    let (chain, key, spki) = pki.server_with_spki();
+    let tls = watchword_approval_server::certificate::tls_config(chain, key, vec![pki.root()])
+        .expect("TLS settings");
+    let (_approval, shop_origin) = start_shop_with("localhost", Some(tls)).await;
+    // Trust the listener's key, as the customer's browser trusts the operator's certificate.
+    let spki = base64::engine::general_purpose::STANDARD
+        .encode(ring::digest::digest(&ring::digest::SHA256, &spki));
+    let browser =
+        Chromium::launch_with(&[format!("--ignore-certificate-errors-spki-list={spki}")]).await;
+    let page = browser.open(&format!("{shop_origin}/?page=3")).await;
+    element(&page, ".watchword-approval-certificate")
+        .await
+        .click()
+        .await
+        .expect("click");
+    let note = wait_for(
+        &page,
+        "document.querySelector('.watchword-approval-note').textContent",
+    )
+    .await;
+    assert_eq!(
+        note,
+        "present a client certificate of your organisation, with your email address"
+    );
     browser.close().await;
 }

@@ -16,7 +16,7 @@ use watchword_testkit::http::{parse, request, Reply};
 use crate::harness::{Harness, Options, ADA, ORIGIN};
 
 /// A certificate authority of the test, and what it issued.
-struct Pki {
+pub(crate) struct Pki {
     ca: rcgen::Certificate,
     ca_key: KeyPair,
 }
@@ -25,7 +25,7 @@ struct Pki {
 type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 
 impl Pki {
-    fn new(name: &str) -> Pki {
+    pub(crate) fn new(name: &str) -> Pki {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -49,6 +49,24 @@ impl Pki {
         self.issue(CertificateParams::new(vec!["localhost".to_owned()]).expect("params"))
     }
 
+    /// A server identity for `localhost`, with its key's SubjectPublicKeyInfo.
+    pub(crate) fn server_with_spki(
+        &self,
+    ) -> (
+        Vec<CertificateDer<'static>>,
+        PrivateKeyDer<'static>,
+        Vec<u8>,
+    ) {
+        let (chain, key) = self.server();
+        let spki = x509_parser::parse_x509_certificate(chain[0].as_ref())
+            .expect("a certificate")
+            .1
+            .public_key()
+            .raw
+            .to_vec();
+        (chain, key, spki)
+    }
+
     /// A client certificate naming `mail` as an `rfc822Name`, or in the subject.
     fn client(&self, mail: &str, in_subject: bool) -> Identity {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
@@ -67,7 +85,7 @@ impl Pki {
         self.issue(params)
     }
 
-    fn root(&self) -> CertificateDer<'static> {
+    pub(crate) fn root(&self) -> CertificateDer<'static> {
         self.ca.der().clone()
     }
 }
