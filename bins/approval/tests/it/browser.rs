@@ -324,16 +324,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
     let authenticator = VirtualAuthenticator::add(&page).await;
 
     // A validation before any registration: the page says so, nothing is approved.
-    element(&page, ".watchword-approval-key")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let note = wait_for(
-        &page,
-        "document.querySelector('.watchword-approval-note').textContent",
-    )
-    .await;
+    let note = press(&page, ".watchword-approval-key").await;
     assert!(
         note.as_str()
             .unwrap_or_default()
@@ -379,16 +370,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
         .await
         .expect("validation page");
     authenticator.set_overrides(&page, true, false, false).await;
-    element(&page, ".watchword-approval-key")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let note = wait_for(
-        &page,
-        "document.querySelector('.watchword-approval-note').textContent",
-    )
-    .await;
+    let note = press(&page, ".watchword-approval-key").await;
     assert!(
         note.as_str().unwrap_or_default().contains("did not verify"),
         "{note}"
@@ -492,19 +474,20 @@ async fn the_certificate_page_reaches_the_listener_from_chromium() {
     let browser =
         Chromium::launch_with(&[format!("--ignore-certificate-errors-spki-list={spki}")]).await;
     let page = browser.open(&format!("{shop_origin}/?page=3")).await;
-    element(&page, ".watchword-approval-certificate")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let note = wait_for(
-        &page,
-        "document.querySelector('.watchword-approval-note').textContent",
-    )
-    .await;
+    let note = press(&page, ".watchword-approval-certificate").await;
     assert_eq!(
         note,
         "present a client certificate of your organisation, with your email address"
     );
     browser.close().await;
+}
+
+/// Clicks the snippet's button `selector` on `page` and waits for the note it leaves.
+async fn press(page: &Page, selector: &str) -> serde_json::Value {
+    element(page, selector).await.click().await.expect("click");
+    wait_for(
+        page,
+        "document.querySelector('.watchword-approval-note').textContent",
+    )
+    .await
 }

@@ -49,7 +49,7 @@ impl Pki {
         self.issue(CertificateParams::new(vec!["localhost".to_owned()]).expect("params"))
     }
 
-    /// A server identity for `localhost`, with its key's SubjectPublicKeyInfo.
+    /// A server identity for `localhost`, with its key's `SubjectPublicKeyInfo`.
     pub(crate) fn server_with_spki(
         &self,
     ) -> (
