@@ -211,9 +211,9 @@ impl Device {
         )
     }
 
-    async fn pending(&self, addr: SocketAddr, ip: &str) -> Vec<serde_json::Value> {
+    async fn pending_reply(&self, addr: SocketAddr, ip: &str) -> Reply {
         let auth = self.auth("GET", "/device/api/pending", b"");
-        let reply = send_raw(
+        send_raw(
             addr,
             &request(
                 "GET",
@@ -222,8 +222,11 @@ impl Device {
                 None,
             ),
         )
-        .await;
-        reply.json()["requests"]
+        .await
+    }
+
+    async fn pending(&self, addr: SocketAddr, ip: &str) -> Vec<serde_json::Value> {
+        self.pending_reply(addr, ip).await.json()["requests"]
             .as_array()
             .cloned()
             .unwrap_or_default()
@@ -663,17 +666,7 @@ async fn fault_flow(
     let wanted = watchword_approval::TransactionId::parse(&id)
         .map(|t| t.storage_key())
         .unwrap_or_default();
-    let auth = device.auth("GET", "/device/api/pending", b"");
-    let pending = send_raw(
-        addr,
-        &request(
-            "GET",
-            "/device/api/pending",
-            &[("authorization", &auth), ("x-forwarded-for", ip)],
-            None,
-        ),
-    )
-    .await;
+    let pending = device.pending_reply(addr, ip).await;
     if pending.status != 200 {
         return tally.failure(pending.status);
     }

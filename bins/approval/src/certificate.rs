@@ -23,12 +23,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject as _;
 use tokio::net::TcpListener;
-use watchword_approval::{Answer, Decision, Method, PageType, TransactionId};
+use watchword_approval::{Method, PageType, TransactionId};
 use watchword_http::header::HeaderValue;
 use watchword_http::records::{self, Change};
-use watchword_http::{ok, ApiError, App, Request, Response, Router};
+use watchword_http::{ApiError, App, Request, Response, Router};
 
-use crate::api::refused;
 use crate::records::{tx_key, unknown_transaction, Record};
 use crate::{Approval, ConfigError, SURFACE};
 
@@ -219,7 +218,7 @@ pub async fn approve(state: Arc<Approval>, request: Request) -> Result<Response,
     }
     let now = state.now();
     let storage = id.storage_key();
-    let (tx, token) = records::transact(
+    let (expires_at, token) = records::transact(
         state.store.as_ref(),
         &tx_key(&storage)?,
         "transaction",
@@ -239,38 +238,13 @@ pub async fn approve(state: Arc<Approval>, request: Request) -> Result<Response,
                     ApiError::forbidden("the certificate names another customer")
                         .with_code("wrong_approver")
                 })?;
-            let decision = Decision {
-                approver: approver.clone(),
-                method: Method::Certificate,
-                answer: Answer::Approve { number: None },
-            };
-            let decided = record
-                .tx
-                .clone()
-                .decide(&decision, now, &mut state.rng.clone())
-                .map_err(|e| refused(&e))?;
-            let token = decided.token.map(|t| t.expose().to_owned());
-            let tx = decided.transaction;
-            let next = Record {
-                tx: tx.clone(),
-                page_token: token.clone(),
-                ..record
-            };
+            let expires_at = record.tx.expires_at();
+            let (next, token) =
+                crate::page::approve(&state, record, approver.clone(), Method::Certificate, now)?;
             let ttl = next.ttl(now);
-            Ok((Change::Put(next, ttl), (tx, token)))
+            Ok((Change::Put(next, ttl), (expires_at, token)))
         },
     )
     .await?;
-    if let Some(token) = &token {
-        crate::records::index_token(state.store.as_ref(), token, &storage, tx.expires_at(), now)
-            .await?;
-    }
-    state.metrics.inc(
-        "watchword_approval_decisions_total",
-        "Answers from the approver app, by outcome.",
-        &[("state", "approved")],
-    );
-    Ok(ok(
-        &serde_json::json!({ "state": "approved", "token": token }),
-    ))
+    crate::page::approved(&state, &storage, token, expires_at, now).await
 }

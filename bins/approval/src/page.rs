@@ -143,3 +143,61 @@ pub(crate) fn check_answerable(
     }
     Ok(())
 }
+
+/// Approves `record` on the partner's page for `approver` with `method` (a security key or a
+/// certificate: no number to match): the record to store, with the token the page picks up,
+/// and that token.
+///
+/// # Errors
+/// What the state machine refuses.
+pub(crate) fn approve(
+    state: &Approval,
+    record: crate::records::Record,
+    approver: String,
+    method: watchword_approval::Method,
+    now: watchword_token::UnixTime,
+) -> Result<(crate::records::Record, Option<String>), ApiError> {
+    let decision = watchword_approval::Decision {
+        approver,
+        method,
+        answer: watchword_approval::Answer::Approve { number: None },
+    };
+    let decided = record
+        .tx
+        .clone()
+        .decide(&decision, now, &mut state.rng.clone())
+        .map_err(|e| crate::api::refused(&e))?;
+    let token = decided.token.map(|t| t.expose().to_owned());
+    let next = crate::records::Record {
+        tx: decided.transaction,
+        page_token: token.clone(),
+        ceremony: None,
+        ..record
+    };
+    Ok((next, token))
+}
+
+/// After an approval on the partner's page: the token indexed for `VerifyToken`, the
+/// decision counted, and the page's answer.
+///
+/// # Errors
+/// `503` when the store is down.
+pub(crate) async fn approved(
+    state: &Approval,
+    storage: &str,
+    token: Option<String>,
+    expires_at: watchword_token::UnixTime,
+    now: watchword_token::UnixTime,
+) -> Result<Response, ApiError> {
+    if let Some(token) = &token {
+        crate::records::index_token(state.store.as_ref(), token, storage, expires_at, now).await?;
+    }
+    state.metrics.inc(
+        "watchword_approval_decisions_total",
+        "Answers from the approver app, by outcome.",
+        &[("state", "approved")],
+    );
+    Ok(ok(
+        &serde_json::json!({ "state": "approved", "token": token }),
+    ))
+}

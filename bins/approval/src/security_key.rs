@@ -17,13 +17,12 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use watchword_approval::{Answer, Decision, Method, PageType, TransactionId};
+use watchword_approval::{Method, PageType, TransactionId};
 use watchword_http::records::{self, Change};
 use watchword_http::{ok, ApiError, Request, Response, StatusCode};
 use watchword_store::Key;
 use watchword_webauthn::{Credential, RelyingParty, UserVerification};
 
-use crate::api::refused;
 use crate::records::{tx_key, unknown_transaction, Record};
 use crate::{Approval, SURFACE};
 
@@ -301,17 +300,7 @@ pub async fn finish(state: Arc<Approval>, request: Request) -> Result<Response, 
     // replayed against another replica finds no ceremony.
     let token = decide(&state, &storage, &ceremony, now).await?;
     save_keys(&state, &keys_at, &keys).await?;
-    if let Some(token) = &token {
-        crate::records::index_token(store, token, &storage, record.tx.expires_at(), now).await?;
-    }
-    state.metrics.inc(
-        "watchword_approval_decisions_total",
-        "Answers from the approver app, by outcome.",
-        &[("state", "approved")],
-    );
-    Ok(ok(
-        &serde_json::json!({ "state": "approved", "token": token }),
-    ))
+    crate::page::approved(&state, &storage, token, record.tx.expires_at(), now).await
 }
 
 /// Stores `keys` under `key`, merged with what another ceremony of the customer may have
@@ -364,23 +353,9 @@ async fn decide(
                     "this ceremony's challenge was used or replaced",
                 ));
             }
-            let decision = Decision {
-                approver: record.tx.user_mail().to_owned(),
-                method: Method::SecurityKey,
-                answer: Answer::Approve { number: None },
-            };
-            let decided = record
-                .tx
-                .clone()
-                .decide(&decision, now, &mut state.rng.clone())
-                .map_err(|e| refused(&e))?;
-            let token = decided.token.map(|t| t.expose().to_owned());
-            let next = Record {
-                tx: decided.transaction,
-                page_token: token.clone(),
-                ceremony: None,
-                ..record
-            };
+            let approver = record.tx.user_mail().to_owned();
+            let (next, token) =
+                crate::page::approve(state, record, approver, Method::SecurityKey, now)?;
             let ttl = next.ttl(now);
             Ok((Change::Put(next, ttl), token))
         },
