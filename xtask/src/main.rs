@@ -61,9 +61,15 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A cargo command in the workspace. Incremental compilation is off unless the caller chose
+/// otherwise: the xtask commands build every target once, which gains nothing from it, and its
+/// caches alone take gigabytes of disk.
 fn cargo() -> Command {
     let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root());
+    if env::var_os("CARGO_INCREMENTAL").is_none() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
     command
 }
 
@@ -163,8 +169,38 @@ const PURE_CRATES: [&str; 7] = [
     "watchword-webauthn",
 ];
 
+/// What a whole `cargo xtask test` run writes under `target/` and `fuzz/target/`, measured on
+/// a clean clone (see docs/performance.md).
+const TEST_RUN_DISK_GIB: u64 = 8;
+
+/// Warns, before building, when the disk that holds `target/` has less room than a run needs;
+/// the build would otherwise stop halfway with "No space left on device".
+fn check_disk_space() {
+    let Ok(output) = Command::new("df").args(["-Pk"]).arg(root()).output() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let available_kib = text
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|field| field.parse::<u64>().ok());
+    if let Some(kib) = available_kib {
+        let gib = kib / (1024 * 1024);
+        eprintln!("xtask: {gib} GiB free on the disk that holds target/");
+        if gib < TEST_RUN_DISK_GIB {
+            eprintln!(
+                "xtask: warning: a whole test run writes about {TEST_RUN_DISK_GIB} GiB under \
+                 target/ and fuzz/target/; free some space (cargo clean) if the build stops \
+                 with \"No space left on device\""
+            );
+        }
+    }
+}
+
 fn test(args: &[String]) -> Result<()> {
     let smoke = !args.iter().any(|a| a == "--no-smoke");
+    check_disk_space();
     let mut apt_updated = false;
     require_program("redis-server", "redis-server", &mut apt_updated)?;
     require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
