@@ -1012,6 +1012,13 @@ pub struct CaptchaArgs {
     /// Seconds a right answer stays valid for the partner's check (10 to 3600).
     #[arg(long, env = "WATCHWORD_CAPTCHA_VALID_FOR", default_value_t = 300)]
     pub valid_for: u64,
+    /// Proof-of-work bits asked of a client of a quiet site that sets none of its own; busy
+    /// sites and failing clients are asked more, up to `--pow-max-bits`.
+    #[arg(long, env = "WATCHWORD_CAPTCHA_POW_BITS", default_value_t = watchword_captcha::pow::DEFAULT_BASE_DIFFICULTY)]
+    pub pow_bits: u8,
+    /// The most proof-of-work bits a challenge asks for, however busy the site (at most 32).
+    #[arg(long, env = "WATCHWORD_CAPTCHA_POW_MAX_BITS", default_value_t = watchword_captcha::pow::DEFAULT_MAX_DIFFICULTY)]
+    pub pow_max_bits: u8,
 }
 
 impl watchword_http::Surface for Captcha {
@@ -1043,8 +1050,15 @@ impl watchword_http::Surface for Captcha {
         };
         let sites = sites::Sites::new(fixed)
             .map_err(|error| sites::SitesFileError::Invalid(error.message().to_owned()))?;
+        let difficulty = Difficulty::new(
+            args.pow_bits,
+            watchword_captcha::pow::DEFAULT_BUSY_RPM,
+            watchword_captcha::pow::DEFAULT_PER_FAILURE,
+            args.pow_max_bits,
+        )?;
         let settings = Settings {
             challenge,
+            difficulty,
             ..Settings::default()
         };
         Ok(Captcha::new(env.store.clone(), sites, settings, env.clock.clone()).app())

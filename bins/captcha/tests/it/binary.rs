@@ -110,3 +110,102 @@ fn help_lists_the_shared_flags_with_their_variables() {
         assert!(help.contains(flag), "{flag} in {help}");
     }
 }
+
+/// Starts the binary with `args`, waits for it to listen and returns its port and process.
+fn start_with(args: &[&str]) -> (u16, std::process::Child) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+        .args(["--listen", &listen])
+        .args(args)
+        .env_remove("WATCHWORD_STORE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (port, child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not listen on {listen}");
+}
+
+fn get(port: u16, target: &str, origin: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nhost: x\r\norigin: {origin}\r\nconnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read");
+    reply
+}
+
+#[test]
+fn proof_of_work_bits_are_an_operator_setting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let sites = dir.path().join("sites.json");
+    let secret = "s".repeat(64);
+    let site = |id: &str, difficulty: &str| {
+        format!(
+            r#"{{"id": "{id}", "secret": "{secret}{id}", "origins": ["https://shop.test"], "kinds": ["proof_of_work"]{difficulty}}}"#
+        )
+    };
+    std::fs::write(
+        &sites,
+        format!(
+            r#"{{"sites": [{}, {}]}}"#,
+            site("quiet", ""),
+            site("own", r#", "difficulty": 7"#)
+        ),
+    )
+    .expect("sites file");
+    let sites = sites.to_str().expect("utf-8 path");
+    let (port, mut child) =
+        start_with(&["--sites", sites, "--pow-bits", "3", "--pow-max-bits", "5"]);
+    let quiet = get(port, "/v1/sites/quiet/challenge", "https://shop.test");
+    let own = get(port, "/v1/sites/own/challenge", "https://shop.test");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        quiet.contains(r#""difficulty":3"#),
+        "the operator's base: {quiet}"
+    );
+    assert!(
+        own.contains(r#""difficulty":7"#),
+        "a site's own base wins: {own}"
+    );
+
+    // A base above the cap, or a cap above 32, is named at start.
+    for (bits, max) in [("10", "8"), ("16", "33")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_watchword-captcha"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--pow-bits",
+                bits,
+                "--pow-max-bits",
+                max,
+            ])
+            .env_remove("WATCHWORD_STORE")
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "--pow-bits {bits} --pow-max-bits {max}"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("watchword-captcha: configuring the captcha surface: ")
+                && last.contains("difficulty"),
+            "{stderr}"
+        );
+    }
+}
