@@ -9,7 +9,7 @@
 //! replay it through the same harness the fuzzer runs.
 //!
 //! [`node`] starts real external parts on loopback, run by Node.js: an SMTP sink, an OIDC
-//! provider and the `jose` JWT verifier.
+//! provider and the `jose` JWT verifier. [`passkey`] is a software authenticator.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Test support: every helper panics on what a test did not expect, by design.
@@ -22,6 +22,7 @@ pub mod http;
 #[cfg(feature = "images")]
 pub mod images;
 pub mod node;
+pub mod passkey;
 mod rng;
 
 pub use rng::{ScriptedRng, TestRng};

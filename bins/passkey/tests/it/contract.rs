@@ -180,10 +180,10 @@ async fn every_documented_status_is_sent_and_nothing_else() {
 /// Runs request `id` to a completed registration.
 async fn register_on(h: &Harness, id: &str) {
     let options = h.options(id).await.json();
-    let page = crate::authenticator::Page {
+    let page = watchword_testkit::passkey::Page {
         rp_id: crate::harness::DOMAIN,
         origin: ORIGIN,
     };
-    let (_, json) = crate::authenticator::Passkey::create(&options, &page);
+    let (_, json) = watchword_testkit::passkey::Passkey::create(&options, &page);
     assert_eq!(h.complete_on(h.addr(), id, &json).await.status, 200);
 }

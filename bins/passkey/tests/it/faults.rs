@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use watchword_passkey_server::records;
 use watchword_store::{CasOutcome, Error, Key, Result, Store, Table, Versioned, Window};
 
-use crate::authenticator::{Page, Passkey};
 use crate::flow::register;
 use crate::harness::{Harness, DOMAIN, ORIGIN};
+use watchword_testkit::passkey::{Page, Passkey};
 
 const PAGE: Page<'static> = Page {
     rp_id: DOMAIN,

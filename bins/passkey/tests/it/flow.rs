@@ -4,8 +4,8 @@
 
 use futures::future::join_all;
 
-use crate::authenticator::{Page, Passkey};
 use crate::harness::{Harness, DOMAIN, ORIGIN};
+use watchword_testkit::passkey::{Page, Passkey};
 
 const PAGE: Page<'static> = Page {
     rp_id: DOMAIN,
@@ -67,7 +67,7 @@ async fn a_passkey_registers_then_signs_in_and_each_token_validates_once() {
     assert_eq!(options["publicKey"]["rpId"], DOMAIN);
     assert_eq!(
         options["publicKey"]["allowCredentials"][0]["id"],
-        crate::authenticator::b64(&passkey.id)
+        watchword_testkit::passkey::b64(&passkey.id)
     );
     let assertion = passkey.get(&options, &PAGE, None);
     let reply = h.complete_on(h.addr(), &id, &assertion).await;
@@ -151,7 +151,7 @@ async fn a_new_device_registers_on_request_and_old_passkeys_are_excluded() {
     let public = &options["publicKey"];
     assert_eq!(
         public["excludeCredentials"][0]["id"],
-        crate::authenticator::b64(&first.id)
+        watchword_testkit::passkey::b64(&first.id)
     );
     assert_eq!(
         public["authenticatorSelection"]["authenticatorAttachment"],
@@ -327,7 +327,7 @@ async fn is_registration_false_only_signs_in_and_emails_ignore_case() {
 
 #[tokio::test]
 async fn a_secure_payment_confirmation_is_checked_against_the_payment_asked_for() {
-    use crate::authenticator::Shown;
+    use watchword_testkit::passkey::Shown;
     let h = Harness::start(1).await;
     let spc = serde_json::json!({
         "isSPC": true,
@@ -363,7 +363,7 @@ async fn a_secure_payment_confirmation_is_checked_against_the_payment_asked_for(
     );
     assert_eq!(
         payment["credentialIds"][0],
-        crate::authenticator::b64(&passkey.id)
+        watchword_testkit::passkey::b64(&passkey.id)
     );
     assert_eq!(payment["rpId"], DOMAIN);
 

@@ -1,6 +1,5 @@
 //! The passkey surface over loopback, against a real `redis-server`.
 
-mod authenticator;
 mod contract;
 mod faults;
 mod flow;

@@ -1,5 +1,6 @@
-//! A software authenticator for the server tests: one ES256 passkey (P-256 through ring),
-//! `none` attestation, UP and UV set, the JSON a browser's `PublicKeyCredential.toJSON()` gives.
+//! A software authenticator, as a browser with a platform passkey answers: one ES256 passkey
+//! (P-256 through ring), `none` attestation, UP and UV set, in the JSON a browser's
+//! `PublicKeyCredential.toJSON()` gives. The servers' tests and the load harness sign with it.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -7,7 +8,8 @@ use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
 use sha2::{Digest as _, Sha256};
 
-pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
+/// Base64url without padding, as WebAuthn JSON writes bytes.
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -41,18 +43,25 @@ fn cbor_text(text: &str) -> Vec<u8> {
 }
 
 /// One passkey on the authenticator.
-pub(crate) struct Passkey {
+#[derive(Debug)]
+pub struct Passkey {
     key: EcdsaKeyPair,
-    pub(crate) id: Vec<u8>,
-    pub(crate) user_handle: Vec<u8>,
-    pub(crate) sign_count: u32,
+    /// The credential id.
+    pub id: Vec<u8>,
+    /// The user handle the relying party gave at registration.
+    pub user_handle: Vec<u8>,
+    /// The signature counter of the last ceremony.
+    pub sign_count: u32,
     rng: SystemRandom,
 }
 
 /// Where the ceremony runs.
-pub(crate) struct Page<'a> {
-    pub(crate) rp_id: &'a str,
-    pub(crate) origin: &'a str,
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// The relying party id the authenticator scopes the passkey to.
+    pub rp_id: &'a str,
+    /// The page's origin, which the browser writes in the client data.
+    pub origin: &'a str,
 }
 
 fn client_data(kind: &str, challenge: &str, origin: &str) -> Vec<u8> {
@@ -67,14 +76,17 @@ fn client_data(kind: &str, challenge: &str, origin: &str) -> Vec<u8> {
 }
 
 /// What a browser's Secure Payment Confirmation puts in the client data: what it showed.
-pub(crate) struct Shown<'a> {
-    pub(crate) top_origin: &'a str,
-    pub(crate) total: serde_json::Value,
+#[derive(Debug)]
+pub struct Shown<'a> {
+    /// The top-level origin of the payment page.
+    pub top_origin: &'a str,
+    /// The total the browser showed.
+    pub total: serde_json::Value,
 }
 
 impl Passkey {
     /// Runs `navigator.credentials.create` for the options of a `GET` answer.
-    pub(crate) fn create(options: &serde_json::Value, page: &Page<'_>) -> (Passkey, String) {
+    pub fn create(options: &serde_json::Value, page: &Page<'_>) -> (Passkey, String) {
         let rng = SystemRandom::new();
         let pkcs8 =
             EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).expect("key");
@@ -136,7 +148,7 @@ impl Passkey {
 
     /// Runs `navigator.credentials.get` for the options of a `GET` answer, with the counter
     /// one up (or as given).
-    pub(crate) fn get(
+    pub fn get(
         &mut self,
         options: &serde_json::Value,
         page: &Page<'_>,
@@ -154,7 +166,7 @@ impl Passkey {
 
     /// Runs a Secure Payment Confirmation for the `payment` of a `GET` answer, as a browser
     /// that showed `shown`.
-    pub(crate) fn pay(
+    pub fn pay(
         &mut self,
         options: &serde_json::Value,
         page: &Page<'_>,
