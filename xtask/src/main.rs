@@ -9,9 +9,9 @@
 //! cargo xtask bench [BENCH] [FLAGS]
 //!                                  run the criterion benches (FLAGS go to criterion, e.g.
 //!                                  --quick) and print the ratio tables
-//! cargo xtask load [--flows N] [--concurrency C]
-//!                                  drive captcha flows against a server process on a real
-//!                                  Redis, beside a hyper hello-world process and
+//! cargo xtask load [--surface S|all] [--seconds N] [--concurrency C]
+//!                                  drive each surface's main flow against its server process
+//!                                  on a real Redis, beside a hyper hello-world process and
 //!                                  redis-benchmark; writes target/load/report.json
 //! cargo xtask chaos [--trials N]
 //!                                  replay storms over two replicas, Redis faults mid-load and
@@ -29,7 +29,7 @@ use anyhow::{bail, Context, Result};
 
 mod contracts;
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--flows N] [--concurrency C] | chaos [--trials N] | contracts [--examples N]>";
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--surface S|all] [--seconds N] [--concurrency C] | chaos [--trials N] | contracts [--examples N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -353,14 +353,7 @@ fn load(args: &[String]) -> Result<()> {
     require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
     let mut command = cargo();
     command
-        .args([
-            "bench",
-            "-p",
-            "watchword-benches",
-            "--bench",
-            "captcha_load",
-            "--",
-        ])
+        .args(["bench", "-p", "watchword-benches", "--bench", "load", "--"])
         .args(args);
     run(command)
 }
