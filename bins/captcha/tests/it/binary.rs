@@ -55,6 +55,10 @@ fn the_server_serves_and_stops_on_sigterm() {
         stderr.contains("serving on the memory store") && stderr.contains("replicas"),
         "an operator is told loudly that memory state is per process: {stderr}"
     );
+    assert!(
+        !stderr.contains('\x1b'),
+        "a log that is not a terminal has no colour codes: {stderr:?}"
+    );
 }
 
 #[test]
