@@ -14,8 +14,9 @@
 //!                                  on a real Redis, beside a hyper hello-world process and
 //!                                  redis-benchmark; writes target/load/report.json
 //! cargo xtask chaos [--trials N]
-//!                                  replay storms over two replicas, Redis faults mid-load and
-//!                                  abusive clients, on real Redis; prints `N passed, N failed`
+//!                                  replay storms of every single-use thing over two replicas,
+//!                                  Redis faults mid-load and abusive clients, on real Redis;
+//!                                  prints `N passed, N failed`
 //! cargo xtask contracts [--examples N]
 //!                                  test every surface's OpenAPI document with schemathesis
 //!                                  against `watchword dev` on a real Redis
@@ -363,6 +364,10 @@ fn load(args: &[String]) -> Result<()> {
 fn chaos(args: &[String]) -> Result<()> {
     let mut apt_updated = false;
     require_program("redis-server", "redis-server", &mut apt_updated)?;
+    // The email-code storm mails through the test kit's SMTP sink, run by Node.js.
+    require_program("node", "nodejs", &mut apt_updated)?;
+    require_program("npm", "npm", &mut apt_updated)?;
+    node_modules()?;
     let mut command = cargo();
     command
         .args(["bench", "-p", "watchword-benches", "--bench", "chaos", "--"])

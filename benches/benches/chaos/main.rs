@@ -6,7 +6,9 @@
 //! ```
 //!
 //! - **Replay storms.** For each single-use thing (an approval token, an approval decision, a
-//!   device enrolment code, a two-way pairing), 256 concurrent redemptions spread over two
+//!   device enrolment code, a two-way pairing, a captcha challenge's answer and its partner
+//!   check, a passkey token, a wallet sign-in's nonce, an emailed sign-in code; the last four
+//!   in `storms.rs`), 256 concurrent redemptions spread over two
 //!   replicas, each with its own store client: exactly one may succeed, in every trial
 //!   (1000 trials; the smoke under `cargo bench -- --test` runs 5). Each request comes from
 //!   an address of its own (`X-Forwarded-For`, trusted here), so per-network rate limits do
@@ -37,6 +39,8 @@ use tokio::net::TcpListener;
 use watchword_approval_server::{Approval, Config, NewPartner};
 use watchword_store::testing::RedisServer;
 use watchword_testkit::http::{request, send_raw, Reply};
+
+mod storms;
 
 const STORM: usize = 256;
 
@@ -906,6 +910,9 @@ fn main() {
         let began = Instant::now();
         approval_storms(&mut report, trials).await;
         twoway_storms(&mut report, trials).await;
+        storms::captcha_storms(&mut report, trials).await;
+        storms::passkey_storms(&mut report, trials).await;
+        storms::auth_host_storms(&mut report, trials).await;
         redis_faults(&mut report).await;
         abusive_clients(&mut report).await;
         println!("({} s)", began.elapsed().as_secs());
