@@ -19,6 +19,9 @@
 //!   flow must succeed within a second of Redis answering again. The harness's Redis keeps no
 //!   data across a kill, so the partner is registered again after it, as a persistent Redis
 //!   would have kept it.
+//! - **Redis Cluster faults** (`cluster.rs`). The same flows on three masters with a replica
+//!   each: a manual failover, then a master killed with `kill -9` while the others promote its
+//!   replica. The same rules hold, counted from the moment the replica serves as master.
 //! - **Abusive clients.** Slow senders, oversized bodies and a flood of idle connections,
 //!   while a well-behaved client must still be served; the server's memory must stay bounded.
 //!
@@ -40,6 +43,7 @@ use watchword_approval_server::{Approval, Config, NewPartner};
 use watchword_store::testing::RedisServer;
 use watchword_testkit::http::{request, send_raw, Reply};
 
+mod cluster;
 mod storms;
 
 const STORM: usize = 256;
@@ -95,13 +99,8 @@ async fn storm(replicas: &[SocketAddr], build: impl Fn(usize) -> Vec<u8>) -> Vec
     replies
 }
 
-/// Approval servers on one Redis, each with its own store client.
-struct Approvals {
-    replicas: Vec<SocketAddr>,
-    redis_url: String,
-}
-
-async fn approvals(redis: &RedisServer, count: usize) -> Approvals {
+/// `count` approval servers on the store at `url`, each with its own store client.
+async fn approvals(url: &str, count: usize) -> Vec<SocketAddr> {
     let mut replicas = Vec::new();
     for _ in 0..count {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -115,7 +114,7 @@ async fn approvals(redis: &RedisServer, count: usize) -> Approvals {
             ..Config::default()
         };
         let approval = Approval::new(
-            watchword_store::open(&redis.url()).expect("store"),
+            watchword_store::open(url).expect("store"),
             config,
             watchword_mail::Mailer::log("chaos <no-reply@localhost>").expect("mailer"),
             watchword_http::system_clock(),
@@ -130,10 +129,7 @@ async fn approvals(redis: &RedisServer, count: usize) -> Approvals {
         );
         replicas.push(addr);
     }
-    Approvals {
-        replicas,
-        redis_url: redis.url(),
-    }
+    replicas
 }
 
 /// A partner's server key, registered afresh under `id`.
@@ -295,12 +291,12 @@ async fn start(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Result<(Str
 /// Redemption storms of the approval surface's single-use things.
 async fn approval_storms(report: &mut Report, trials: usize) {
     let redis = RedisServer::start().expect("redis-server");
-    let servers = approvals(&redis, 2).await;
-    let replicas = &servers.replicas;
+    let redis_url = redis.url();
+    let replicas = &approvals(&redis_url, 2).await;
     let mut bad_tokens = Vec::new();
     let mut bad_decisions = Vec::new();
     for trial in 0..trials {
-        let srv = partner(&servers.redis_url, &format!("chaos-{trial}")).await;
+        let srv = partner(&redis_url, &format!("chaos-{trial}")).await;
         let mail = format!("customer-{trial}@chaos.test");
         let ip = address(trial, 0);
         let Some(device) = enrol(replicas[0], &srv, &mail, &ip).await else {
@@ -376,7 +372,7 @@ async fn approval_storms(report: &mut Report, trials: usize) {
     );
 
     // One enrolment code, 256 redemptions: one device.
-    let srv = partner(&servers.redis_url, "chaos-enrol").await;
+    let srv = partner(&redis_url, "chaos-enrol").await;
     let code = enrolment_code(replicas[0], &srv, "enrol@chaos.test", "10.251.0.1")
         .await
         .unwrap_or_default();
@@ -742,22 +738,21 @@ fn redis_pid(redis: &RedisServer) -> Option<u32> {
 }
 
 /// Approval flows (16 at a time, over two replicas) through Redis faults.
-async fn redis_faults(report: &mut Report) {
-    let mut redis = RedisServer::start().expect("redis-server");
-    let servers = approvals(&redis, 2).await;
-    let url = servers.redis_url.clone();
-    let actors = Arc::new(actors(&url, &servers.replicas).await);
-    for fault in [
-        "kill -9 and restart",
-        "SIGSTOP for 2 s, then SIGCONT",
-        "CLIENT PAUSE 2000",
-    ] {
+/// Approval flows, one worker per actor over the replicas, until stopped.
+struct Load {
+    tally: Arc<Tally>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(replicas: &[SocketAddr], actors: &Arc<Vec<Actor>>) -> Load {
         let tally = Arc::new(Tally::new());
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut workers = Vec::new();
         for n in 0..actors.len() {
             let (tally, stop, actors) = (tally.clone(), stop.clone(), actors.clone());
-            let addr = servers.replicas[n % 2];
+            let addr = replicas[n % replicas.len()];
             workers.push(tokio::spawn(async move {
                 let mut flow = 0;
                 while !stop.load(Ordering::Relaxed) {
@@ -770,9 +765,61 @@ async fn redis_faults(report: &mut Report) {
                 }
             }));
         }
+        Load {
+            tally,
+            stop,
+            workers,
+        }
+    }
+
+    /// Marks the moment Redis serves again, lets the flows run 2 s more, stops them and checks
+    /// what they saw: no other `5xx`, no token accepted twice, a success within a second of
+    /// Redis, and `4xx` refusals only where the fault `may_lose_data`.
+    async fn finish(self, name: &str, before: usize, may_lose_data: bool, report: &mut Report) {
+        let tally = self.tally;
+        tally.fault_at.store(tally.elapsed_ms(), Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        self.stop.store(true, Ordering::Relaxed);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        let ok = tally.ok.load(Ordering::Relaxed);
+        let after = ok - before;
+        let recovered = tally.first_ok_after_ms.load(Ordering::Relaxed);
+        let refused = tally.refused.load(Ordering::Relaxed);
+        let detail = format!(
+            "{before} flows before the fault, {after} during and after; {} answered 503, {refused} refused with a 4xx, \
+             {} other 5xx, {} tokens accepted twice; first success {recovered} ms after Redis was back",
+            tally.unavailable.load(Ordering::Relaxed),
+            tally.server_errors.load(Ordering::Relaxed),
+            tally.twice.load(Ordering::Relaxed),
+        );
+        let fine = tally.server_errors.load(Ordering::Relaxed) == 0
+            && tally.twice.load(Ordering::Relaxed) == 0
+            && after > 0
+            && recovered > 0
+            && recovered <= 1000
+            && (may_lose_data || refused == 0);
+        report.check(name, fine, &detail);
+    }
+}
+
+async fn redis_faults(report: &mut Report) {
+    let mut redis = RedisServer::start().expect("redis-server");
+    let servers = approvals(&redis.url(), 2).await;
+    let url = redis.url();
+    let actors = Arc::new(actors(&url, &servers).await);
+    for fault in [
+        "kill -9 and restart",
+        "SIGSTOP for 2 s, then SIGCONT",
+        "CLIENT PAUSE 2000",
+    ] {
+        let load = Load::start(&servers, &actors);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let before = tally.ok.load(Ordering::Relaxed);
-        let before_refused = tally.refused.load(Ordering::Relaxed);
+        let before = load.tally.ok.load(Ordering::Relaxed);
+        if load.tally.refused.load(Ordering::Relaxed) > 0 {
+            report.check(fault, false, "flows were refused before the fault");
+        }
         match fault {
             "kill -9 and restart" => {
                 redis.kill().expect("kill");
@@ -793,37 +840,15 @@ async fn redis_faults(report: &mut Report) {
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }
-        tally.fault_at.store(tally.elapsed_ms(), Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        stop.store(true, Ordering::Relaxed);
-        for worker in workers {
-            let _ = worker.await;
-        }
-        let ok = tally.ok.load(Ordering::Relaxed);
-        let after = ok - before;
-        let recovered = tally.first_ok_after_ms.load(Ordering::Relaxed);
-        let refused = tally.refused.load(Ordering::Relaxed);
-        let detail = format!(
-            "{before} flows before the fault, {after} during and after; {} answered 503, {refused} refused with a 4xx, \
-             {} other 5xx, {} tokens accepted twice; first success {recovered} ms after Redis was back",
-            tally.unavailable.load(Ordering::Relaxed),
-            tally.server_errors.load(Ordering::Relaxed),
-            tally.twice.load(Ordering::Relaxed),
-        );
         // Only a kill loses data (the harness's Redis keeps none): refusals are fine there,
         // not after a stop or a pause.
-        let fine = tally.server_errors.load(Ordering::Relaxed) == 0
-            && tally.twice.load(Ordering::Relaxed) == 0
-            && after > 0
-            && recovered > 0
-            && recovered <= 1000
-            && before_refused == 0
-            && (fault.starts_with("kill") || refused == 0);
-        report.check(
+        load.finish(
             &format!("approval flows through Redis {fault}"),
-            fine,
-            &detail,
-        );
+            before,
+            fault.starts_with("kill"),
+            report,
+        )
+        .await;
     }
 }
 
@@ -848,8 +873,7 @@ fn rss_mb() -> f64 {
 /// Slow senders, oversized bodies and idle connections, while a normal client is served.
 async fn abusive_clients(report: &mut Report) {
     let redis = RedisServer::start().expect("redis-server");
-    let servers = approvals(&redis, 1).await;
-    let addr = servers.replicas[0];
+    let addr = approvals(&redis.url(), 1).await[0];
     // 300 connections that send half a request head and wait, 100 that announce a 10 MB body.
     let rss_before = rss_mb();
     let mut held = Vec::new();
@@ -914,6 +938,7 @@ fn main() {
         storms::passkey_storms(&mut report, trials).await;
         storms::auth_host_storms(&mut report, trials).await;
         redis_faults(&mut report).await;
+        cluster::cluster_faults(&mut report).await;
         abusive_clients(&mut report).await;
         println!("({} s)", began.elapsed().as_secs());
         report

@@ -350,20 +350,7 @@ impl RedisCluster {
     /// As [`RedisServer::start`], or when the cluster does not form in time.
     pub fn start() -> io::Result<Self> {
         let nodes = (0..3)
-            .map(|_| {
-                RedisServer::start_tcp_with(
-                    [
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        "nodes.conf",
-                        "--cluster-node-timeout",
-                        "2000",
-                    ]
-                    .map(str::to_owned)
-                    .to_vec(),
-                )
-            })
+            .map(|_| Self::node())
             .collect::<io::Result<Vec<_>>>()?;
         for (node, (first, last)) in nodes.iter().zip([(0, 5460), (5461, 10922), (10923, 16383)]) {
             node.command(&[
@@ -380,6 +367,60 @@ impl RedisCluster {
         let cluster = Self { nodes };
         cluster.wait_healthy()?;
         Ok(cluster)
+    }
+
+    /// Starts the three masters of [`RedisCluster::start`] and a replica of each, and waits
+    /// until every replica is in sync: a cluster that survives the loss of a master, whose
+    /// replica the others promote (a node is deemed down after 2 s).
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisCluster::start`], or when a replica does not sync in time.
+    pub fn start_replicated() -> io::Result<Self> {
+        let mut cluster = Self::start()?;
+        let masters = cluster
+            .nodes
+            .iter()
+            .map(|node| node.command(&["CLUSTER", "MYID"]))
+            .collect::<io::Result<Vec<_>>>()?;
+        for master in masters {
+            let replica = Self::node()?;
+            let port = replica.port().unwrap_or_default().to_string();
+            cluster.nodes[0].command(&["CLUSTER", "MEET", "127.0.0.1", &port])?;
+            // A replica can follow only a master it has heard of.
+            wait_until("the new node learns of its master", || {
+                replica
+                    .command(&["CLUSTER", "NODES"])
+                    .is_ok_and(|nodes| nodes.contains(&master))
+            })?;
+            replica.command(&["CLUSTER", "REPLICATE", &master])?;
+            cluster.nodes.push(replica);
+        }
+        cluster.wait_healthy()?;
+        for replica in &cluster.nodes[3..] {
+            wait_until("a replica syncs with its master", || {
+                replica
+                    .command(&["INFO", "replication"])
+                    .is_ok_and(|info| info.contains("master_link_status:up"))
+            })?;
+        }
+        Ok(cluster)
+    }
+
+    /// A cluster-mode server on a loopback port of its own.
+    fn node() -> io::Result<RedisServer> {
+        RedisServer::start_tcp_with(
+            [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "2000",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        )
     }
 
     /// `redis+cluster://127.0.0.1:<port>,…` listing every node.
@@ -419,23 +460,30 @@ impl RedisCluster {
     }
 
     fn wait_healthy(&self) -> io::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let known = format!("cluster_known_nodes:{}", self.nodes.len());
         let healthy = |node: &RedisServer| {
-            node.command(&["CLUSTER", "INFO"]).is_ok_and(|info| {
-                info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")
-            })
+            node.command(&["CLUSTER", "INFO"])
+                .is_ok_and(|info| info.contains("cluster_state:ok") && info.contains(&known))
         };
-        while !self.nodes.iter().all(healthy) {
-            if Instant::now() >= deadline {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the Redis Cluster did not become healthy within 10 s",
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
+        wait_until("the Redis Cluster becomes healthy", || {
+            self.nodes.iter().all(healthy)
+        })
     }
+}
+
+/// Waits (at most 10 s) until `done`; `what` names it in the error.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) -> io::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("waited 10 s for {what}"),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
 }
 
 impl Drop for RedisServer {
