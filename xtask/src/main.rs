@@ -206,6 +206,10 @@ fn test(args: &[String]) -> Result<()> {
     require_program("redis-server", "redis-server", &mut apt_updated)?;
     require_program("redis-benchmark", "redis-tools", &mut apt_updated)?;
     require_program("chromium", "chromium", &mut apt_updated)?;
+    // A browser test gives Chromium a client certificate in an NSS database of its own.
+    require_program("certutil", "libnss3-tools", &mut apt_updated)?;
+    require_program("pk12util", "libnss3-tools", &mut apt_updated)?;
+    require_program("openssl", "openssl", &mut apt_updated)?;
     require_program("node", "nodejs", &mut apt_updated)?;
     require_program("npm", "npm", &mut apt_updated)?;
     node_modules()?;

@@ -17,6 +17,35 @@ pub struct Chromium {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
+    /// The browser's own home, when it holds a client certificate (`.pki/nssdb`).
+    _home: Option<tempfile::TempDir>,
+}
+
+/// A client certificate for the browser to present, unasked, to one origin.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientCertificate<'a> {
+    /// The certificate (and any intermediates), PEM.
+    pub certificate_pem: &'a str,
+    /// Its private key, PEM.
+    pub key_pem: &'a str,
+    /// The origin that asks for it, `https://host:port`.
+    pub origin: &'a str,
+}
+
+/// Runs a program of the test's setup, panicking with what it printed if it fails.
+fn setup_command(program: &str, args: &[&str], dir: &std::path::Path) {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{program} could not start ({e}): run `cargo xtask test`, which installs it")
+        });
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn executable() -> PathBuf {
@@ -44,6 +73,69 @@ impl Chromium {
     /// `--ignore-certificate-errors-spki-list=…`, to trust one test server's key).
     pub async fn launch_with(extra: &[String]) -> Self {
         let profile = tempfile::TempDir::new().expect("profile dir");
+        Self::launch_in(profile, None, extra).await
+    }
+
+    /// Starts the browser holding a client certificate that it presents, without asking, to
+    /// `certificate.origin`. Chromium on Linux keeps certificates in the NSS database of
+    /// `$HOME/.pki/nssdb`, so the browser gets a home of its own with one made by `certutil`
+    /// and `pk12util` (the key wrapped by `openssl pkcs12`), and its profile's
+    /// `auto_select_certificate` setting picks the certificate for the origin, as an operator's
+    /// `AutoSelectCertificateForUrls` policy would. Nothing outside the test's own folders is
+    /// touched.
+    pub async fn launch_with_client_certificate(
+        certificate: &ClientCertificate<'_>,
+        extra: &[String],
+    ) -> Self {
+        let home = tempfile::TempDir::new().expect("home dir");
+        let dir = home.path();
+        std::fs::write(dir.join("certificate.pem"), certificate.certificate_pem).expect("pem");
+        std::fs::write(dir.join("key.pem"), certificate.key_pem).expect("pem");
+        let db = dir.join(".pki/nssdb");
+        std::fs::create_dir_all(&db).expect("nssdb dir");
+        let db = format!("sql:{}", db.display());
+        setup_command(
+            "openssl",
+            &[
+                "pkcs12",
+                "-export",
+                "-in",
+                "certificate.pem",
+                "-inkey",
+                "key.pem",
+                "-out",
+                "identity.p12",
+                "-passout",
+                "pass:",
+            ],
+            dir,
+        );
+        setup_command("certutil", &["-N", "-d", &db, "--empty-password"], dir);
+        setup_command(
+            "pk12util",
+            &["-i", "identity.p12", "-d", &db, "-W", ""],
+            dir,
+        );
+        let profile = tempfile::TempDir::new().expect("profile dir");
+        std::fs::create_dir_all(profile.path().join("Default")).expect("profile");
+        let preferences = serde_json::json!({ "profile": { "content_settings": { "exceptions": {
+            "auto_select_certificate": {
+                format!("{},*", certificate.origin): { "setting": { "filters": [{}] } },
+            },
+        } } } });
+        std::fs::write(
+            profile.path().join("Default/Preferences"),
+            preferences.to_string(),
+        )
+        .expect("preferences");
+        Self::launch_in(profile, Some(home), extra).await
+    }
+
+    async fn launch_in(
+        profile: tempfile::TempDir,
+        home: Option<tempfile::TempDir>,
+        extra: &[String],
+    ) -> Self {
         let mut args: Vec<String> = [
             "--disable-gpu",
             "--disable-quic",
@@ -57,19 +149,22 @@ impl Chromium {
         .map(|a| (*a).to_owned())
         .collect();
         args.extend_from_slice(extra);
-        let config = BrowserConfig::builder()
+        let mut config = BrowserConfig::builder()
             .chrome_executable(executable())
             .no_sandbox()
             .user_data_dir(profile.path())
-            .args(args)
-            .build()
-            .expect("browser config");
+            .args(args);
+        if let Some(home) = &home {
+            config = config.env("HOME", home.path().display().to_string());
+        }
+        let config = config.build().expect("browser config");
         let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");
         let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
         Self {
             browser,
             handler,
             _profile: profile,
+            _home: home,
         }
     }
 

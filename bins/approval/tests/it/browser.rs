@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use watchword_http::{html, ApiError, App, Request, Response, Router};
 use watchword_testkit::browser::{
-    element, text, type_into, wait_for, Chromium, Page, VirtualAuthenticator,
+    element, text, type_into, wait_for, Chromium, ClientCertificate, Page, VirtualAuthenticator,
 };
 use watchword_testkit::http::{request, send_raw};
 
@@ -202,11 +202,7 @@ async fn approvals_in_chromium_standard_flow_photo_signature_and_denial() {
         .expect("a number");
     pick(&device, number).await;
     assert_eq!(settled(&device).await, "approved");
-    let result = wait_for(
-        &page,
-        "document.getElementById('result') && document.getElementById('result').textContent",
-    )
-    .await;
+    let result = shop_result(&page).await;
     assert_eq!(result, format!("true {ADA}"));
     let token = text(&page, "#token").await;
     let again = h
@@ -341,11 +337,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
         .click()
         .await
         .expect("click");
-    let result = wait_for(
-        &page,
-        "document.getElementById('result') && document.getElementById('result').textContent",
-    )
-    .await;
+    let result = shop_result(&page).await;
     assert_eq!(result, format!("true {ADA}"));
     assert_eq!(authenticator.credential_count(&page).await, 1);
 
@@ -358,11 +350,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
         .click()
         .await
         .expect("click");
-    let result = wait_for(
-        &page,
-        "document.getElementById('result') && document.getElementById('result').textContent",
-    )
-    .await;
+    let result = shop_result(&page).await;
     assert_eq!(result, format!("true {ADA}"));
 
     // A bogus signature is refused, and the page can try again.
@@ -383,11 +371,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
         .click()
         .await
         .expect("click");
-    let result = wait_for(
-        &page,
-        "document.getElementById('result') && document.getElementById('result').textContent",
-    )
-    .await;
+    let result = shop_result(&page).await;
     assert_eq!(result, format!("true {ADA}"));
     browser.close().await;
 }
@@ -457,22 +441,58 @@ async fn the_server_only_flow_in_chromium_answered_and_timed_out() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn the_certificate_page_reaches_the_listener_from_chromium() {
-    // Headless Chromium offers no client certificate (choosing one takes an enterprise policy
-    // and an NSS database, which a test must not install): this walks the page's side, its
-    // credentialed CORS call over TLS to the listener, which answers that a certificate is
-    // needed. tests/it/certificate.rs presents certificates with a TLS client.
-    let pki = crate::certificate::Pki::new("Example Corp CA");
+/// The shop with a client-certificate listener of a test CA, and the switch that makes
+/// Chromium trust the listener's key (as the customer's browser trusts the operator's
+/// certificate).
+async fn start_certificate_shop(
+    pki: &crate::certificate::Pki,
+) -> (crate::harness::Harness, String, String) {
     let (chain, key, spki) = pki.server_with_spki();
     let tls = watchword_approval_server::certificate::tls_config(chain, key, vec![pki.root()])
         .expect("TLS settings");
-    let (_approval, shop_origin) = start_shop_with("localhost", Some(tls)).await;
-    // Trust the listener's key, as the customer's browser trusts the operator's certificate.
+    let (approval, shop_origin) = start_shop_with("localhost", Some(tls)).await;
     let spki = base64::engine::general_purpose::STANDARD
         .encode(ring::digest::digest(&ring::digest::SHA256, &spki));
-    let browser =
-        Chromium::launch_with(&[format!("--ignore-certificate-errors-spki-list={spki}")]).await;
+    (
+        approval,
+        shop_origin,
+        format!("--ignore-certificate-errors-spki-list={spki}"),
+    )
+}
+
+#[tokio::test]
+async fn a_client_certificate_in_chromium_approves_the_sign_in() {
+    let pki = crate::certificate::Pki::new("Example Corp CA");
+    let (approval, shop_origin, trust) = start_certificate_shop(&pki).await;
+    let listener = approval.certificate.expect("a certificate listener");
+    let origin = format!("https://localhost:{}", listener.port());
+    let (certificate_pem, key_pem) = pki.client_pem(ADA);
+    let browser = Chromium::launch_with_client_certificate(
+        &ClientCertificate {
+            certificate_pem: &certificate_pem,
+            key_pem: &key_pem,
+            origin: &origin,
+        },
+        &[trust],
+    )
+    .await;
+    let page = browser.open(&format!("{shop_origin}/?page=3")).await;
+    element(&page, ".watchword-approval-certificate")
+        .await
+        .click()
+        .await
+        .expect("click");
+    // The snippet posts the token into the shop's form; the shop redeems it.
+    let result = shop_result(&page).await;
+    assert_eq!(result, format!("true {ADA}"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn without_a_client_certificate_the_page_says_what_is_needed() {
+    let pki = crate::certificate::Pki::new("Example Corp CA");
+    let (_approval, shop_origin, trust) = start_certificate_shop(&pki).await;
+    let browser = Chromium::launch_with(&[trust]).await;
     let page = browser.open(&format!("{shop_origin}/?page=3")).await;
     let note = press(&page, ".watchword-approval-certificate").await;
     assert_eq!(
@@ -480,6 +500,15 @@ async fn the_certificate_page_reaches_the_listener_from_chromium() {
         "present a client certificate of your organisation, with your email address"
     );
     browser.close().await;
+}
+
+/// What the shop's page says after it redeemed the posted token: `isValid` and `UserValided`.
+async fn shop_result(page: &Page) -> serde_json::Value {
+    wait_for(
+        page,
+        "document.getElementById('result') && document.getElementById('result').textContent",
+    )
+    .await
 }
 
 /// Clicks the snippet's button `selector` on `page` and waits for the note it leaves.

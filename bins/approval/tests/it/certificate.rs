@@ -69,6 +69,20 @@ impl Pki {
 
     /// A client certificate naming `mail` as an `rfc822Name`, or in the subject.
     fn client(&self, mail: &str, in_subject: bool) -> Identity {
+        self.issue(Self::client_params(mail, in_subject))
+    }
+
+    /// A client certificate naming `mail` as an `rfc822Name`, and its key, in PEM: what a
+    /// browser imports.
+    pub(crate) fn client_pem(&self, mail: &str) -> (String, String) {
+        let key = KeyPair::generate().expect("key");
+        let certificate = Self::client_params(mail, false)
+            .signed_by(&key, &self.ca, &self.ca_key)
+            .expect("issue");
+        (certificate.pem(), key.serialize_pem())
+    }
+
+    fn client_params(mail: &str, in_subject: bool) -> CertificateParams {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params
@@ -82,7 +96,7 @@ impl Pki {
         } else {
             params.subject_alt_names = vec![SanType::Rfc822Name(mail.try_into().expect("ia5"))];
         }
-        self.issue(params)
+        params
     }
 
     pub(crate) fn root(&self) -> CertificateDer<'static> {
