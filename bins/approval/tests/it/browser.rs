@@ -332,26 +332,14 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
     page.goto(format!("{shop_origin}/?page=2"))
         .await
         .expect("registration page");
-    element(&page, ".watchword-approval-key")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let result = shop_result(&page).await;
-    assert_eq!(result, format!("true {ADA}"));
+    press_and_sign_in(&page, ".watchword-approval-key").await;
     assert_eq!(authenticator.credential_count(&page).await, 1);
 
     // Validation (page type 1) with the registered key.
     page.goto(format!("{shop_origin}/?page=1"))
         .await
         .expect("validation page");
-    element(&page, ".watchword-approval-key")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let result = shop_result(&page).await;
-    assert_eq!(result, format!("true {ADA}"));
+    press_and_sign_in(&page, ".watchword-approval-key").await;
 
     // A bogus signature is refused, and the page can try again.
     page.goto(format!("{shop_origin}/?page=1"))
@@ -366,13 +354,7 @@ async fn security_keys_register_and_validate_on_the_partners_page_in_chromium() 
     authenticator
         .set_overrides(&page, false, false, false)
         .await;
-    element(&page, ".watchword-approval-key:not([disabled])")
-        .await
-        .click()
-        .await
-        .expect("click");
-    let result = shop_result(&page).await;
-    assert_eq!(result, format!("true {ADA}"));
+    press_and_sign_in(&page, ".watchword-approval-key:not([disabled])").await;
     browser.close().await;
 }
 
@@ -477,14 +459,7 @@ async fn a_client_certificate_in_chromium_approves_the_sign_in() {
     )
     .await;
     let page = browser.open(&format!("{shop_origin}/?page=3")).await;
-    element(&page, ".watchword-approval-certificate")
-        .await
-        .click()
-        .await
-        .expect("click");
-    // The snippet posts the token into the shop's form; the shop redeems it.
-    let result = shop_result(&page).await;
-    assert_eq!(result, format!("true {ADA}"));
+    press_and_sign_in(&page, ".watchword-approval-certificate").await;
     browser.close().await;
 }
 
@@ -500,6 +475,13 @@ async fn without_a_client_certificate_the_page_says_what_is_needed() {
         "present a client certificate of your organisation, with your email address"
     );
     browser.close().await;
+}
+
+/// Clicks the snippet's button `selector` on `page`: the snippet posts the token into the
+/// shop's form, and the shop must have redeemed it as Ada's.
+async fn press_and_sign_in(page: &Page, selector: &str) {
+    element(page, selector).await.click().await.expect("click");
+    assert_eq!(shop_result(page).await, format!("true {ADA}"));
 }
 
 /// What the shop's page says after it redeemed the posted token: `isValid` and `UserValided`.
