@@ -2,7 +2,8 @@
 //! replicas on one real `redis-server`, and flows driven through Redis faults.
 //!
 //! ```text
-//! cargo xtask chaos [--trials N]        # or: cargo bench --bench chaos -- …
+//! cargo xtask chaos [--trials N] [--only storms|faults|cluster|abuse]
+//!                                       # or: cargo bench --bench chaos -- …
 //! ```
 //!
 //! - **Replay storms.** For each single-use thing (an approval token, an approval decision, a
@@ -928,18 +929,33 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(if smoke { 5 } else { 1000 });
+    // `--only storms|faults|cluster|abuse`: one part of the run.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let part = |name: &str| only.is_none_or(|only| only == name);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let report = runtime.block_on(async {
         let mut report = Report::default();
         let began = Instant::now();
-        approval_storms(&mut report, trials).await;
-        twoway_storms(&mut report, trials).await;
-        storms::captcha_storms(&mut report, trials).await;
-        storms::passkey_storms(&mut report, trials).await;
-        storms::auth_host_storms(&mut report, trials).await;
-        redis_faults(&mut report).await;
-        cluster::cluster_faults(&mut report).await;
-        abusive_clients(&mut report).await;
+        if part("storms") {
+            approval_storms(&mut report, trials).await;
+            twoway_storms(&mut report, trials).await;
+            storms::captcha_storms(&mut report, trials).await;
+            storms::passkey_storms(&mut report, trials).await;
+            storms::auth_host_storms(&mut report, trials).await;
+        }
+        if part("faults") {
+            redis_faults(&mut report).await;
+        }
+        if part("cluster") {
+            cluster::cluster_faults(&mut report).await;
+        }
+        if part("abuse") {
+            abusive_clients(&mut report).await;
+        }
         println!("({} s)", began.elapsed().as_secs());
         report
     });

@@ -17,6 +17,9 @@ use crate::{check_ttl, CasOutcome, Error, Key, Result, Store, Table, Versioned, 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long one command may wait for its answer.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The shortest and longest wait before a Cluster request is retried, in milliseconds.
+#[cfg(feature = "cluster")]
+const CLUSTER_RETRY_WAIT: (u64, u64) = (50, 400);
 /// The least time between two forced reconnections.
 const RESET_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -379,10 +382,16 @@ fn single_client(url: &str) -> redis::RedisResult<redis::Client> {
 #[cfg(feature = "cluster")]
 fn cluster_backend(url: &str, scheme: &str) -> Result<Backend, String> {
     let nodes = cluster_nodes(url, scheme)?;
+    // A request that meets a node gone down is retried twice, soon: the client's default
+    // waits at least 1.28 s before a retry, which kept callers waiting (or failing) for more
+    // than a second after a replica had taken over.
     let client = redis::cluster::ClusterClient::builder(nodes)
         .connection_timeout(CONNECT_TIMEOUT)
         .response_timeout(RESPONSE_TIMEOUT)
         .retries(2)
+        .min_retry_wait(CLUSTER_RETRY_WAIT.0)
+        .max_retry_wait(CLUSTER_RETRY_WAIT.1)
+        .retry_wait_formula(CLUSTER_RETRY_WAIT.0 * 2, 2)
         .build()
         .map_err(|e| e.to_string())?;
     Ok(Backend::Cluster(Box::new(Cluster {
