@@ -13,7 +13,7 @@
 //!                                  drive each surface's main flow against its server process
 //!                                  on a real Redis, beside a hyper hello-world process and
 //!                                  redis-benchmark; writes target/load/report.json
-//! cargo xtask chaos [--trials N]
+//! cargo xtask chaos [--trials N] [--only storms|faults|cluster|abuse]
 //!                                  replay storms of every single-use thing over two replicas,
 //!                                  Redis faults mid-load and abusive clients, on real Redis;
 //!                                  prints `N passed, N failed`
@@ -30,7 +30,7 @@ use anyhow::{bail, Context, Result};
 
 mod contracts;
 
-const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--surface S|all] [--seconds N] [--concurrency C] | chaos [--trials N] | contracts [--examples N]>";
+const USAGE: &str = "usage: cargo xtask <test [--no-smoke] | fuzz [TARGET] [--runs N] [--seconds S] | bench [NAME] [CRITERION FLAGS] | load [--surface S|all] [--seconds N] [--concurrency C] | chaos [--trials N] [--only PART] | contracts [--examples N]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -363,7 +363,7 @@ fn load(args: &[String]) -> Result<()> {
     run(command)
 }
 
-/// `chaos [--trials N]`: the chaos harness (`benches/benches/chaos.rs`); its smoke runs with
+/// `chaos [--trials N] [--only PART]`: the chaos harness (`benches/benches/chaos/`); its smoke runs with
 /// the other benches' under `cargo xtask test`.
 fn chaos(args: &[String]) -> Result<()> {
     let mut apt_updated = false;
