@@ -265,8 +265,13 @@ async fn enrol(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Option<Devi
     Some(Device { id, key })
 }
 
-/// `getTransactionID` for `mail`: `(id, number)`.
-async fn start(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Result<(String, u64), u16> {
+/// `getTransactionID` for `mail`: `(id, number)`, or the status and error code.
+async fn start(
+    addr: SocketAddr,
+    srv: &str,
+    mail: &str,
+    ip: &str,
+) -> Result<(String, u64), (u16, String)> {
     let reply = send_raw(
         addr,
         &json_request(
@@ -277,7 +282,7 @@ async fn start(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Result<(Str
     )
     .await;
     if reply.status != 200 {
-        return Err(reply.status);
+        return Err((reply.status, reply.error_code()));
     }
     let body = reply.json();
     Ok((
@@ -542,6 +547,8 @@ struct Tally {
     unavailable: AtomicUsize,
     /// A `4xx` refusal (after a kill, the data a partner or device needs is briefly gone).
     refused: AtomicUsize,
+    /// The refusals by status and the step that met them.
+    refusals: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
     /// Any other `5xx`: never acceptable.
     server_errors: AtomicUsize,
     /// A token `VerifyToken` accepted twice: never acceptable.
@@ -558,6 +565,7 @@ impl Tally {
             ok: AtomicUsize::new(0),
             unavailable: AtomicUsize::new(0),
             refused: AtomicUsize::new(0),
+            refusals: std::sync::Mutex::default(),
             server_errors: AtomicUsize::new(0),
             twice: AtomicUsize::new(0),
             first_ok_after_ms: AtomicU64::new(0),
@@ -568,13 +576,32 @@ impl Tally {
         u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    fn failure(&self, status: u16) {
+    /// Step `step` of a flow failed with `status`.
+    fn failure(&self, step: &str, status: u16) {
         let counter = match status {
             503 => &self.unavailable,
-            400..=499 => &self.refused,
+            400..=499 => {
+                if let Ok(mut refusals) = self.refusals.lock() {
+                    *refusals.entry(format!("{step} {status}")).or_default() += 1;
+                }
+                &self.refused
+            }
             _ => &self.server_errors,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The refusals, most frequent first: `start 429 × 12, …`.
+    fn refusals(&self) -> String {
+        let Ok(refusals) = self.refusals.lock() else {
+            return String::new();
+        };
+        let mut all: Vec<(&String, &usize)> = refusals.iter().collect();
+        all.sort_by(|a, b| b.1.cmp(a.1));
+        all.iter()
+            .map(|(what, n)| format!("{what} × {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -662,14 +689,14 @@ async fn fault_flow(
 ) {
     let (id, number) = match start(addr, srv, mail, ip).await {
         Ok(started) => started,
-        Err(status) => return tally.failure(status),
+        Err((status, code)) => return tally.failure(&format!("start {code}"), status),
     };
     let wanted = watchword_approval::TransactionId::parse(&id)
         .map(|t| t.storage_key())
         .unwrap_or_default();
     let pending = device.pending_reply(addr, ip).await;
     if pending.status != 200 {
-        return tally.failure(pending.status);
+        return tally.failure("pending", pending.status);
     }
     let requests = pending.json()["requests"]
         .as_array()
@@ -679,11 +706,11 @@ async fn fault_flow(
         .iter()
         .find(|p| p["ref"].as_str() == Some(wanted.as_str()))
     else {
-        return tally.failure(404);
+        return tally.failure("not pending on the device", 404);
     };
     let decided = send_raw(addr, &device.decide(&reference["ref"], number, ip)).await;
     if decided.status != 200 {
-        return tally.failure(decided.status);
+        return tally.failure("decide", decided.status);
     }
     let status = send_raw(
         addr,
@@ -691,7 +718,7 @@ async fn fault_flow(
     )
     .await;
     if status.status != 200 {
-        return tally.failure(status.status);
+        return tally.failure("page status", status.status);
     }
     let token = status.json()["token"]
         .as_str()
@@ -711,7 +738,7 @@ async fn fault_flow(
         match reply.status {
             200 if reply.json()["isValid"] == true => valid += 1,
             200 => {}
-            status => return tally.failure(status),
+            status => return tally.failure("verify", status),
         }
     }
     if valid > 1 {
@@ -788,9 +815,14 @@ impl Load {
         let after = ok - before;
         let recovered = tally.first_ok_after_ms.load(Ordering::Relaxed);
         let refused = tally.refused.load(Ordering::Relaxed);
+        let refusals = if refused > 0 {
+            format!(" (refusals: {})", tally.refusals())
+        } else {
+            String::new()
+        };
         let detail = format!(
             "{before} flows before the fault, {after} during and after; {} answered 503, {refused} refused with a 4xx, \
-             {} other 5xx, {} tokens accepted twice; first success {recovered} ms after Redis was back",
+             {} other 5xx, {} tokens accepted twice; first success {recovered} ms after Redis was back{refusals}",
             tally.unavailable.load(Ordering::Relaxed),
             tally.server_errors.load(Ordering::Relaxed),
             tally.twice.load(Ordering::Relaxed),

@@ -252,17 +252,27 @@ pub(crate) async fn start(
         // With 128-bit ids from the OS generator this does not happen.
         return Err(records::contention("transaction"));
     }
-    if let Err(error) = crate::records::add_pending(
-        store,
-        tx.user_mail(),
-        &partner.id,
-        &storage,
-        tx.expires_at(),
-        state.config.max_pending,
-        now,
-    )
-    .await
-    {
+    let add = || {
+        crate::records::add_pending(
+            store,
+            tx.user_mail(),
+            &partner.id,
+            &storage,
+            tx.expires_at(),
+            state.config.max_pending,
+            now,
+        )
+    };
+    let mut added = add().await;
+    // At the limit, entries left behind by decisions that met an outage may be what fills it.
+    if matches!(&added, Err(error) if error.code() == "too_many_pending") {
+        match crate::records::prune_pending(store, tx.user_mail(), now).await {
+            Ok(0) => {}
+            Ok(_) => added = add().await,
+            Err(error) => added = Err(error),
+        }
+    }
+    if let Err(error) = added {
         let _ = store.delete(&key).await;
         return Err(error);
     }

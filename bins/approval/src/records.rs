@@ -305,6 +305,35 @@ pub async fn drop_pending(
     .await
 }
 
+/// Drops from `user_mail`'s open requests those whose transaction is no longer waiting for
+/// the customer (decided, or gone from the store), and says how many it dropped.
+///
+/// A decision removes its entry itself, but a store outage between the two writes leaves the
+/// entry behind, and a transaction written and then lost (a failover) leaves one too. Such
+/// entries would hold the customer's places until they expire; this frees them.
+///
+/// # Errors
+/// `503` when the store is down.
+pub async fn prune_pending(
+    store: &dyn Store,
+    user_mail: &str,
+    now: UnixTime,
+) -> Result<usize, ApiError> {
+    let mut finished = Vec::new();
+    for id in pending(store, user_mail, now).await? {
+        let waiting = load(store, &id)
+            .await?
+            .is_some_and(|record| matches!(record.tx.state(), watchword_approval::State::Pending));
+        if !waiting {
+            finished.push(id);
+        }
+    }
+    if !finished.is_empty() {
+        drop_pending(store, user_mail, &finished, now).await?;
+    }
+    Ok(finished.len())
+}
+
 /// The ids of `user_mail`'s open requests that have not expired.
 ///
 /// # Errors

@@ -535,3 +535,45 @@ async fn one_partner_cannot_use_up_a_customers_pending_requests_for_another() {
         .await;
     assert_eq!(others.status, 200, "{}", others.text());
 }
+
+#[tokio::test]
+async fn entries_left_behind_by_an_outage_do_not_hold_a_customers_places() {
+    use watchword_approval_server::records;
+    let h = Harness::start().await;
+    let device = h.enrol(ADA).await;
+    let store = watchword_store::open(&h.redis.url()).expect("store");
+    let now = watchword_http::UnixTime(h.now());
+    let storage = |id: &str| {
+        watchword_approval::TransactionId::parse(id)
+            .expect("an id")
+            .storage_key()
+    };
+    // An approved transaction whose clean-up never ran: a store outage between the decision
+    // and the clean-up leaves its entry behind.
+    let (id, number) = h.start_transaction(ADA, 0, "").await;
+    assert_eq!(device.approve_only(number).await.status, 200);
+    records::add_pending(
+        store.as_ref(),
+        ADA,
+        "shop",
+        &storage(&id),
+        watchword_http::UnixTime(now.0 + 300),
+        5,
+        now,
+    )
+    .await
+    .expect("the entry put back");
+    // Four transactions written and then lost, as a failover to a replica that had not seen
+    // them loses them.
+    for _ in 0..4 {
+        let (id, _) = h.start_transaction(ADA, 0, "").await;
+        let key = records::tx_key(&storage(&id)).expect("key");
+        store.delete(&key).await.expect("deleted");
+    }
+    // Five entries fill the customer's places, but none is waiting for an answer: the next
+    // request is taken, and it is the only one the phone shows.
+    let (id, _) = h.start_transaction(ADA, 0, "").await;
+    let pending = device.pending().await;
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0]["ref"], storage(&id).as_str());
+}
