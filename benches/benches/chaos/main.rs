@@ -34,9 +34,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::EcdsaKeyPair;
 use serde_json::json;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
@@ -168,32 +167,19 @@ struct Device {
 }
 
 impl Device {
-    fn key() -> EcdsaKeyPair {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-            .expect("key")
-    }
-
     fn enrol_body(code: &str, key: &EcdsaKeyPair) -> serde_json::Value {
-        let point = key.public_key().as_ref();
-        json!({ "code": code, "public_key": {
-            "kty": "EC", "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..]),
-        } })
+        json!({ "code": code, "public_key": watchword_testkit::approver::device_jwk(key) })
     }
 
+    /// The signed `Authorization` of a call made now.
     fn auth(&self, method: &str, path: &str, body: &[u8]) -> String {
-        let time = watchword_http::system_clock().now().0;
-        let mut message = format!("{method} {path}\n{time}\n").into_bytes();
-        message.extend_from_slice(body);
-        let rng = ring::rand::SystemRandom::new();
-        let signature = self.key.sign(&rng, &message).expect("sign");
-        format!(
-            "Device {}.{time}.{}",
-            self.id,
-            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        watchword_testkit::approver::device_authorization(
+            &self.key,
+            &self.id,
+            method,
+            path,
+            watchword_http::system_clock().now().0,
+            body,
         )
     }
 
@@ -251,7 +237,7 @@ async fn enrolment_code(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Op
 
 async fn enrol(addr: SocketAddr, srv: &str, mail: &str, ip: &str) -> Option<Device> {
     let code = enrolment_code(addr, srv, mail, ip).await?;
-    let key = Device::key();
+    let key = watchword_testkit::approver::device_key();
     let reply = send_raw(
         addr,
         &json_request(
@@ -386,7 +372,7 @@ async fn approval_storms(report: &mut Report, trials: usize) {
         json_request(
             "/device/api/enrol/finish",
             &[("x-forwarded-for", &address(251, i))],
-            &Device::enrol_body(&code, &Device::key()),
+            &Device::enrol_body(&code, &watchword_testkit::approver::device_key()),
         )
     })
     .await;
@@ -404,26 +390,41 @@ async fn twoway_replicas(redis: &RedisServer) -> Vec<SocketAddr> {
     let mut keys = watchword_token::KeyRing::new();
     keys.add_signing_key(jwk.kid().expect("kid"), jwk.signing_key().expect("key"))
         .expect("ring");
-    let mut replicas = Vec::new();
+    replicas(
+        |store| {
+            watchword_twoway_server::Twoway::new(
+                store,
+                keys.clone(),
+                "https://chaos.test".into(),
+                watchword_otp::PairingConfig::new(),
+                watchword_http::system_clock(),
+            )
+            .expect("twoway")
+            .app()
+        },
+        redis,
+    )
+    .await
+}
+
+/// Two replicas of an app on `redis`, each with its own store client, behind a proxy
+/// (`X-Forwarded-For` trusted).
+async fn replicas<S: Send + Sync + 'static>(
+    make: impl Fn(std::sync::Arc<dyn watchword_store::Store>) -> watchword_http::App<S>,
+    redis: &RedisServer,
+) -> Vec<SocketAddr> {
+    let mut addrs = Vec::new();
     for _ in 0..2 {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        replicas.push(listener.local_addr().expect("addr"));
-        let twoway = watchword_twoway_server::Twoway::new(
-            watchword_store::open(&redis.url()).expect("store"),
-            keys.clone(),
-            "https://chaos.test".into(),
-            watchword_otp::PairingConfig::new(),
-            watchword_http::system_clock(),
-        )
-        .expect("twoway");
+        addrs.push(listener.local_addr().expect("addr"));
+        let store = watchword_store::open(&redis.url()).expect("store");
         tokio::spawn(
-            twoway
-                .app()
+            make(store)
                 .trust_forwarded(true)
                 .serve(listener, std::future::pending()),
         );
     }
-    replicas
+    addrs
 }
 
 /// An app and a portal client of the twoway surface on `redis`: their `Authorization`s.

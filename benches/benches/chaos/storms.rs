@@ -10,7 +10,7 @@ use watchword_testkit::http::{request, send_raw, Reply};
 use watchword_testkit::node::SmtpSink;
 use watchword_testkit::passkey::{Page, Passkey};
 
-use super::{address, json_request, storm, Report, STORM};
+use super::{address, json_request, replicas, storm, Report, STORM};
 
 /// Counts the trials in which a storm did not give exactly one success, and reports them.
 struct Trials {
@@ -49,26 +49,6 @@ impl Trials {
         };
         report.check(self.name, self.bad.is_empty(), &detail);
     }
-}
-
-/// Two replicas of an app on `redis`, each with its own store client, behind a proxy
-/// (`X-Forwarded-For` trusted).
-async fn replicas<S: Send + Sync + 'static>(
-    make: impl Fn(std::sync::Arc<dyn watchword_store::Store>) -> watchword_http::App<S>,
-    redis: &RedisServer,
-) -> Vec<SocketAddr> {
-    let mut addrs = Vec::new();
-    for _ in 0..2 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        addrs.push(listener.local_addr().expect("addr"));
-        let store = watchword_store::open(&redis.url()).expect("store");
-        tokio::spawn(
-            make(store)
-                .trust_forwarded(true)
-                .serve(listener, std::future::pending()),
-        );
-    }
-    addrs
 }
 
 fn succeeded(replies: &[Reply], ok: impl Fn(&Reply) -> bool) -> usize {

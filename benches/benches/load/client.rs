@@ -25,15 +25,21 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// Nothing, when the status is `expected`.
+    pub(crate) fn expect(&self, expected: u16) -> Result<(), Failure> {
+        if self.status == expected {
+            return Ok(());
+        }
+        Err(format!(
+            "status {}: {}",
+            self.status,
+            String::from_utf8_lossy(&self.body[..self.body.len().min(200)])
+        ))
+    }
+
     /// The body as JSON, when the status is `expected`.
     pub(crate) fn json(&self, expected: u16) -> Result<Value, Failure> {
-        if self.status != expected {
-            return Err(format!(
-                "status {}: {}",
-                self.status,
-                String::from_utf8_lossy(&self.body[..self.body.len().min(200)])
-            ));
-        }
+        self.expect(expected)?;
         serde_json::from_slice(&self.body).map_err(|e| format!("not JSON: {e}"))
     }
 }
@@ -214,14 +220,7 @@ where
 pub(crate) async fn get_ok(mut sender: Sender, path: &str) -> Result<Sender, Failure> {
     send(&mut sender, "GET", path, &[], None)
         .await?
-        .json(200)
-        .or_else(|e| {
-            if e.starts_with("not JSON") {
-                Ok(Value::Null)
-            } else {
-                Err(e)
-            }
-        })?;
+        .expect(200)?;
     Ok(sender)
 }
 

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::EcdsaKeyPair;
 use serde_json::{json, Value};
 use watchword_testkit::passkey::{Page, Passkey};
 
@@ -392,19 +392,16 @@ pub(crate) struct Approver {
 }
 
 impl Approver {
-    fn auth(&self, method: &str, path: &str, body: &[u8]) -> Result<String, Failure> {
-        let time = now();
-        let mut message = format!("{method} {path}\n{time}\n").into_bytes();
-        message.extend_from_slice(body);
-        let signature = self
-            .key
-            .sign(&ring::rand::SystemRandom::new(), &message)
-            .map_err(|_| "could not sign")?;
-        Ok(format!(
-            "Device {}.{time}.{}",
-            self.device,
-            watchword_testkit::passkey::b64(signature.as_ref())
-        ))
+    /// The signed `Authorization` of a call made now.
+    fn auth(&self, method: &str, path: &str, body: &[u8]) -> String {
+        watchword_testkit::approver::device_authorization(
+            &self.key,
+            &self.device,
+            method,
+            path,
+            now(),
+            body,
+        )
     }
 
     /// Enrols a device for `mail` through the partner's enrolment link.
@@ -429,21 +426,16 @@ impl Approver {
             .and_then(|url| url.split("#enrol=").nth(1))
             .ok_or("no enrolment code")?
             .to_owned();
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map_err(|_| "no key")?;
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-            .map_err(|_| "no key")?;
-        let point = key.public_key().as_ref();
-        let b64 = watchword_testkit::passkey::b64;
+        let key = watchword_testkit::approver::device_key();
         let enrolled = send(
             sender,
             "POST",
             "/device/api/enrol/finish",
             &[("x-forwarded-for", &ip)],
-            Some(&json!({ "code": code, "public_key": {
-                "kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..]),
-            } })),
+            Some(&json!({
+                "code": code,
+                "public_key": watchword_testkit::approver::device_jwk(&key),
+            })),
         )
         .await?
         .json(201)?;
@@ -486,7 +478,7 @@ async fn approval_flow(
     let wanted = watchword_approval::TransactionId::parse(id)
         .map_err(|e| e.to_string())?
         .storage_key();
-    let auth = approver.auth("GET", "/device/api/pending", b"")?;
+    let auth = approver.auth("GET", "/device/api/pending", b"");
     let pending = send(
         sender,
         "GET",
@@ -509,7 +501,7 @@ async fn approval_flow(
         "POST",
         "/device/api/decide",
         decision.to_string().as_bytes(),
-    )?;
+    );
     send(
         sender,
         "POST",

@@ -405,14 +405,15 @@ fn report(
             .collect();
         let half = median(&m.ceiling_ratios);
         let health = median(&m.healthz_ratios);
+        let (trips, what) = round_trips(&m.commands);
         eprintln!(
             "\n{}: {:.2} Redis commands per flow ({}), in {:.1} round trips ({}); Redis ceiling \
              {:.0} flows/s; RSS {:.1} MB idle, {:.1} MB after the load",
             m.surface.name(),
             m.commands_per_flow,
             each.join(", "),
-            round_trips(&m.commands).0,
-            round_trips(&m.commands).1,
+            trips,
+            what,
             m.ceiling(),
             m.rss_idle_mb,
             m.rss_load_mb

@@ -9,12 +9,13 @@
 //! replay it through the same harness the fuzzer runs.
 //!
 //! [`node`] starts real external parts on loopback, run by Node.js: an SMTP sink, an OIDC
-//! provider and the `jose` JWT verifier. [`passkey`] is a software authenticator.
+//! provider and the `jose` JWT verifier. [`passkey`] is a software authenticator, [`approver`] the approval app's device key.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Test support: every helper panics on what a test did not expect, by design.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod approver;
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod contract;

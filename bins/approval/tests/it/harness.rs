@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use ring::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::EcdsaKeyPair;
 use tokio::net::TcpListener;
 use watchword_approval_server::{Approval, Config, NewPartner};
 use watchword_mail::Mailer;
@@ -301,21 +299,11 @@ pub(crate) struct Device {
 
 impl Device {
     pub(crate) fn new_key() -> EcdsaKeyPair {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-            .expect("key pair")
+        watchword_testkit::approver::device_key()
     }
 
     pub(crate) fn jwk(key: &EcdsaKeyPair) -> serde_json::Value {
-        let point = key.public_key().as_ref();
-        serde_json::json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-            "y": URL_SAFE_NO_PAD.encode(&point[33..]),
-        })
+        watchword_testkit::approver::device_jwk(key)
     }
 
     /// Redeems enrolment `code` with a fresh key.
@@ -345,15 +333,14 @@ impl Device {
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> String {
-        let rng = ring::rand::SystemRandom::new();
-        URL_SAFE_NO_PAD.encode(self.key.sign(&rng, message).expect("sign").as_ref())
+        watchword_testkit::approver::device_sign(&self.key, message)
     }
 
     /// The `Authorization` header of a call at `time`.
     pub(crate) fn authorization(&self, method: &str, path: &str, time: u64, body: &[u8]) -> String {
-        let mut message = format!("{method} {path}\n{time}\n").into_bytes();
-        message.extend_from_slice(body);
-        format!("Device {}.{time}.{}", self.id, self.sign(&message))
+        watchword_testkit::approver::device_authorization(
+            &self.key, &self.id, method, path, time, body,
+        )
     }
 
     pub(crate) async fn pending(&self) -> Vec<serde_json::Value> {
